@@ -1,0 +1,1 @@
+"""Collector: job specs, model backends, Ray orchestration and the CLI (the composition root)."""

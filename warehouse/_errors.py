@@ -1,0 +1,2 @@
+class WarehouseError(Exception):
+    """A user-facing warehouse problem (bad URI, missing path, invalid SQL): one line, exit 2."""
