@@ -1,0 +1,421 @@
+"""Answer extraction from raw model output: code (Python, Java, C#) or a Yes/No label.
+
+Never guesses: when no code that fits the task can be found the status is ``no_code_extracted``
+(a model failure, recorded as data); an unclear classification answer is ``undecided``.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ._prompts import template_kind
+from ._split import parse_quietly
+from ._types import Task
+
+Status = Literal["ok", "no_code_extracted", "undecided"]
+
+_PY_TAGS = {"", "python", "py", "python3", "py3", "python2", "ipython", "pycon"}
+_LANG_TAGS = {
+    "python": _PY_TAGS,
+    "java": {"java"},
+    "csharp": {"csharp", "cs", "c#", "c-sharp", "c_sharp", "dotnet"},
+}
+_FENCE = re.compile(r"^[ \t]*(?P<mark>```+|~~~+)[ \t]*(?P<tag>[^\s`]*)[^\n]*\n(?P<body>.*?)"
+                    r"(?:^[ \t]*(?P=mark)[ \t]*$|\Z)", re.M | re.S)
+MAX_SCAN_LINES = 400
+
+
+@dataclass(frozen=True)
+class Extraction:
+    status: Status
+    code: str | None = None
+    label: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Block:
+    tag: str
+    code: str
+    closed: bool
+
+
+def fenced_blocks(text: str) -> list[Block]:
+    """Fenced code blocks in order, with their (lower-cased) language tags; the last may be unterminated."""
+    blocks = []
+    for match in _FENCE.finditer(text):
+        body = match.group("body")
+        closed = match.end("body") != match.end()
+        tag = match.group("tag").lower().strip("{}.")
+        blocks.append(Block(tag=tag, code=body.rstrip("\n").rstrip("`").rstrip(), closed=closed))
+    return blocks
+
+
+def extract_answer(task: Task, raw_output: str, *, style: Literal["chat", "completion"] = "chat",
+                   prompt: str = "") -> Extraction:
+    """The code (or label) a model's raw output gives for ``task``.
+
+    For function tasks ``code`` is a complete program defining the entry point; in completion
+    style it is ``prompt`` + completion (or the completion alone when it repeats the signature).
+    """
+    raw = raw_output or ""
+    kind = template_kind(task)
+    if task.kind == "classification":
+        return _extract_label(raw)
+    if not raw.strip():
+        return Extraction("no_code_extracted", detail="empty output")
+    if task.language == "python":
+        if kind == "function":
+            return _python_function(task, raw, style, prompt)
+        return _python_program(task, raw, style, prompt)
+    if task.language in ("java", "csharp") and kind in ("translation", "refinement"):
+        return _brace_language(task, raw)
+    return Extraction("no_code_extracted", detail=f"no extractor for {task.language} {kind} tasks")
+
+
+# ---------------------------------------------------------------- Python
+
+def _parses(code: str) -> ast.Module | None:
+    try:
+        return parse_quietly(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def _defines(module: ast.Module, name: str) -> bool:
+    for node in ast.walk(module):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+    for node in module.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return True
+    return False
+
+
+def longest_parseable_prefix(code: str) -> str | None:
+    """The longest run of leading lines that parses (drops a truncated tail or trailing prose)."""
+    lines = code.splitlines()[:MAX_SCAN_LINES]
+    for end in range(len(lines), 0, -1):
+        chunk = "\n".join(lines[:end]).rstrip()
+        if chunk.strip() and _parses(chunk) is not None:
+            return chunk + "\n"
+    return None
+
+
+_CODE_START = re.compile(r"^(def |async def |class |import |from \S+ import |@\w|[A-Za-z_][\w.]*\s*(=|\(|\[)|"
+                         r"for |while |if |with |try:|print\()")
+
+
+def longest_parseable_span(text: str, *, must_define: str | None = None) -> str | None:
+    """Longest span of lines (starting at a code-like line) that parses, e.g. code amid prose."""
+    lines = text.splitlines()[:MAX_SCAN_LINES]
+    best: str | None = None
+    best_len = 0
+    for start, line in enumerate(lines):
+        if not _CODE_START.match(line):
+            continue
+        if len(lines) - start <= best_len:
+            break
+        for end in range(len(lines), start, -1):
+            if end - start <= best_len:
+                break
+            chunk = "\n".join(lines[start:end]).rstrip()
+            module = _parses(chunk)
+            if module is None or not _has_code(module):
+                continue
+            if must_define and not _defines(module, must_define):
+                continue
+            best, best_len = chunk + "\n", end - start
+            break
+    return best
+
+
+def _has_code(module: ast.Module) -> bool:
+    """Not just bare names/constants (a line of prose like ``Explanation`` parses as a name)."""
+    for node in module.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Name, ast.Constant, ast.Attribute)):
+            continue
+        return True
+    return False
+
+
+def _python_blocks(raw: str) -> list[Block]:
+    return [b for b in fenced_blocks(raw) if b.tag in _PY_TAGS]
+
+
+def _parseable(block_code: str) -> str | None:
+    if _parses(block_code) is not None:
+        return block_code.rstrip() + "\n"
+    return longest_parseable_prefix(block_code)
+
+
+def _python_function(task: Task, raw: str, style: str, prompt: str) -> Extraction:
+    entry = task.entry_point
+    code: str | None = None
+    detail = ""
+    if style == "completion" and not raw.lstrip().startswith(("```", "~~~")):
+        code, detail = _completion_code(task, raw, prompt)
+    if code is None:
+        code, detail = _chat_function_code(raw, entry)
+    if code is None:
+        return Extraction("no_code_extracted", detail=detail or "no Python code found")
+    code = _complete_program(task, code)
+    module = _parses(code)
+    if module is None:
+        return Extraction("no_code_extracted", detail="extracted code does not parse")
+    if entry and not _defines(module, entry):
+        return Extraction("no_code_extracted", detail=f"no definition of {entry}")
+    return Extraction("ok", code=code, detail=detail)
+
+
+def _completion_code(task: Task, raw: str, prompt: str) -> tuple[str | None, str]:
+    completion = raw.split("```")[0] if "```" in raw else raw
+    entry = task.entry_point
+    repeats = bool(entry) and re.search(rf"^\s*(async\s+)?def\s+{re.escape(entry)}\s*\(", completion, re.M)
+    whole = completion if repeats else (prompt or task.starter_code or "") + completion
+    code = longest_parseable_prefix(whole)
+    if code is None:
+        return None, "completion does not parse"
+    module = _parses(code)
+    if entry and (module is None or not _defines(module, entry)):
+        return None, f"completion defines no {entry}"
+    return code, "completion repeats the signature" if repeats else "prompt + completion"
+
+
+def _chat_function_code(raw: str, entry: str | None) -> tuple[str | None, str]:
+    blocks = _python_blocks(raw)
+    if blocks:
+        candidates = [c for c in (_parseable(b.code) for b in blocks) if c]
+        if entry:
+            defining = [c for c in candidates if _defines(_parses(c), entry)]
+            if defining:
+                chosen = defining[-1]
+                # helpers defined in other blocks that the chosen one calls but lacks
+                return _with_helpers(chosen, [c for c in candidates if c is not chosen]), \
+                    f"fenced block {candidates.index(chosen) + 1} of {len(blocks)}"
+            joined = "\n".join(candidates)
+            module = _parses(joined)
+            if module is not None and _defines(module, entry):
+                return joined, "fenced blocks joined"
+        elif candidates:
+            return max(candidates, key=len), "longest fenced block"
+    span = longest_parseable_span(raw, must_define=entry)
+    if span is not None:
+        return span, "unfenced code"
+    return None, (f"no code block defining {entry}" if blocks else "no code block")
+
+
+def _with_helpers(chosen: str, others: list[str]) -> str:
+    module = _parses(chosen)
+    if module is None:
+        return chosen
+    defined = _top_level_names(module)
+    used = {n.id for n in ast.walk(module) if isinstance(n, ast.Name)}
+    extra = []
+    for other in others:
+        other_module = _parses(other)
+        if other_module is None:
+            continue
+        for node in other_module.body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in used - defined:
+                extra.append(ast.get_source_segment(other, node) or ast.unparse(node))
+                defined.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = {(a.asname or a.name).split(".")[0] for a in node.names}
+                if names & (used - defined):
+                    extra.append(ast.get_source_segment(other, node) or ast.unparse(node))
+                    defined |= names
+    return ("\n".join(extra) + "\n\n" + chosen) if extra else chosen
+
+
+def _top_level_names(module: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in module.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+            and "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test))
+
+
+def _reads_input(node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "input":
+            return True
+        if isinstance(sub, ast.Attribute) and sub.attr == "stdin":
+            return True
+    return False
+
+
+def _complete_program(task: Task, code: str) -> str:
+    """Drop top-level driver code (main guard, calls, asserts, input()) and add the prompt's
+    imports and helpers that the code lacks, so the program defines what the tests use."""
+    module = _parses(code)
+    if module is None:
+        return code
+    keep = []
+    lines = code.splitlines()
+    for node in module.body:
+        if _is_main_guard(node) or isinstance(node, (ast.Assert, ast.For, ast.While)) or _reads_input(node):
+            continue
+        if isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant):
+            continue
+        start = node.lineno - 1
+        if getattr(node, "decorator_list", None):
+            start = node.decorator_list[0].lineno - 1
+        keep.append("\n".join(lines[start:node.end_lineno]))
+    body = "\n".join(keep).rstrip() + "\n"
+    preamble = _missing_preamble(task, _parses(body))
+    return (preamble + "\n\n" + body) if preamble else body
+
+
+def _missing_preamble(task: Task, module: ast.Module | None) -> str:
+    """Imports, constants and helper functions of the starter code that ``module`` does not define."""
+    starter = task.starter_code
+    if not starter or module is None:
+        return ""
+    starter_module = _parses(starter)
+    if starter_module is None:        # an incomplete stub (APPS): nothing complete to borrow
+        return ""
+    have = _top_level_names(module)
+    have_imports = {ast.unparse(n) for n in module.body if isinstance(n, (ast.Import, ast.ImportFrom))}
+    parts = []
+    for node in starter_module.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if ast.unparse(node) not in have_imports:
+                parts.append(ast.get_source_segment(starter, node) or ast.unparse(node))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name != task.entry_point and node.name not in have:
+                segment = ast.get_source_segment(starter, node)
+                if segment is not None and node.decorator_list:
+                    segment = "\n".join(starter.splitlines()[node.decorator_list[0].lineno - 1:node.end_lineno])
+                parts.append(segment or ast.unparse(node))
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            if names - have:
+                parts.append(ast.get_source_segment(starter, node) or ast.unparse(node))
+    return "\n".join(parts)
+
+
+def _python_program(task: Task, raw: str, style: str, prompt: str) -> Extraction:
+    """A whole stdin/stdout program (APPS, RunBugRun)."""
+    if style == "completion" and not raw.lstrip().startswith(("```", "~~~")):
+        completion = raw.split("```")[0]
+        code = longest_parseable_prefix(completion)
+        if code is not None and _has_code(_parses(code)):
+            return Extraction("ok", code=code, detail="completion")
+    blocks = _python_blocks(raw)
+    candidates = [c for c in (_parseable(b.code) for b in blocks) if c and _has_code(_parses(c))]
+    if candidates:
+        reading = [c for c in candidates if _reads_input(_parses(c))]
+        chosen = reading[-1] if reading else candidates[-1]
+        return Extraction("ok", code=chosen, detail=f"fenced block {candidates.index(chosen) + 1} of {len(blocks)}")
+    span = longest_parseable_span(raw)
+    if span is not None:
+        return Extraction("ok", code=span, detail="unfenced code")
+    return Extraction("no_code_extracted", detail="no Python program found")
+
+
+# ---------------------------------------------------------------- Java / C#
+
+_SIGNATURE = re.compile(
+    r"^[ \t]*(?:(?:public|private|protected|internal|static|final|abstract|override|virtual|sealed|async|"
+    r"synchronized|new|extern|unsafe|partial)\s+)*[\w<>\[\],.?]+(?:\s*<[^>]*>)?(?:\[\])*\s+\w+\s*(?:<[^>]*>)?\s*\(",
+    re.M)
+_NORM = re.compile(r"\s+")
+
+
+def _brace_code(text: str) -> str | None:
+    """From the first method signature to its matching closing brace (strings and chars skipped)."""
+    for match in _SIGNATURE.finditer(text):
+        start = match.start()
+        open_at = text.find("{", match.end())
+        semi = text.find(";", match.end())
+        if open_at < 0 or (0 <= semi < open_at and "=>" not in text[match.end():semi]):
+            if semi >= 0 and "=>" in text[match.end():semi]:
+                return text[start:semi + 1].strip()
+            continue
+        depth, i, quote = 0, open_at, None
+        while i < len(text):
+            ch = text[i]
+            if quote:
+                if ch == "\\":
+                    i += 2
+                    continue
+                if ch == quote:
+                    quote = None
+            elif ch in "\"'":
+                quote = ch
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    return text[start:i + 1].strip()
+            i += 1
+    return None
+
+
+def _brace_language(task: Task, raw: str) -> Extraction:
+    language = task.language
+    tags = _LANG_TAGS.get(language, {language})
+    source = _NORM.sub("", task.prompt)
+    blocks = fenced_blocks(raw)
+    tagged = [b for b in blocks if b.tag in tags]
+    untagged = [b for b in blocks if b.tag in ("", "text", "code")
+                and (task.kind != "translation" or _NORM.sub("", b.code) != source)]
+    for group, what in ((tagged, f"{language} block"), (untagged, "untagged block")):
+        for block in reversed(group):
+            code = _brace_code(block.code) or (block.code.strip() if "{" in block.code else None)
+            if code:
+                return Extraction("ok", code=code, detail=what)
+    if blocks and not tagged and not untagged:
+        other = [b for b in blocks if b.tag]
+        if other:
+            return Extraction("no_code_extracted", detail=f"only {', '.join(sorted({b.tag for b in other}))} blocks")
+    code = _brace_code(raw)
+    if code is not None:
+        return Extraction("ok", code=code, detail="unfenced code")
+    return Extraction("no_code_extracted", detail=f"no {language} method found")
+
+
+# ---------------------------------------------------------------- labels
+
+_UNDECIDED = re.compile(
+    r"\b(cannot|can ?not|can't|unable to|impossible to|not possible to)\s+(be\s+)?(decide|determine|tell|say|"
+    r"judge|conclude|assess)|\bnot (sure|certain)\b|\bundecided\b|\buncertain\b|\binsufficient (information|context)"
+    r"|\bnot enough (information|context)\b|\bunclear\b", re.I)
+_YES_PHRASE = re.compile(r"\b(is|appears to be|seems to be|looks) vulnerable\b|\bcontains? (a |an )?"
+                         r"(security )?vulnerabilit", re.I)
+_NO_PHRASE = re.compile(r"\bnot vulnerable\b|\b(does not|doesn't|do not) contain (a |any )?(security )?"
+                        r"vulnerabilit|\bno (security )?vulnerabilit", re.I)
+
+
+def _extract_label(raw: str) -> Extraction:
+    text = raw.strip()
+    if not text:
+        return Extraction("undecided", detail="empty output")
+    words = re.findall(r"[a-z']+", text.lower())
+    first = words[0] if words else ""
+    if first in ("yes", "no") and not _UNDECIDED.search(text[:200]):
+        return Extraction("ok", label=first, detail="leading answer")
+    if _UNDECIDED.search(text):
+        return Extraction("undecided", detail="model could not decide")
+    said = {w for w in words if w in ("yes", "no")}
+    if len(said) == 1:
+        return Extraction("ok", label=said.pop(), detail="yes/no word")
+    no_phrase, yes_phrase = bool(_NO_PHRASE.search(text)), bool(_YES_PHRASE.search(text))
+    if no_phrase != yes_phrase:
+        return Extraction("ok", label="no" if no_phrase else "yes", detail="verdict phrase")
+    return Extraction("undecided", detail="no clear Yes/No answer")

@@ -1,0 +1,46 @@
+"""SVEN vulnerability detection (eth-sri/sven ``data_train_val``), Python records only.
+
+Each record yields two classification tasks: the vulnerable function (label ``yes``) and the
+fixed one (label ``no``). Scored by accuracy (plus the bias penalty downstream).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._data import iter_jsonl, need, resolve
+from ._registry import BenchmarkInfo, register
+from ._types import Task
+
+CWES = ("022", "078", "079", "089", "125", "190", "416", "476", "787")
+FIELDS = ("func_name", "func_src_before", "func_src_after", "file_name", "vul_type")
+
+
+def _load(data_dir: str | Path | None, split: str | None) -> list[Task]:
+    splits = ("train", "val") if split in (None, "all") else (split,)
+    tasks = []
+    for part in splits:
+        for cwe in CWES:
+            path = resolve(f"sven/data_train_val/{part}/cwe-{cwe}.jsonl", data_dir)
+            for lineno, rec in iter_jsonl(path):
+                need(rec, FIELDS, path, f"line {lineno}")
+                if not str(rec["file_name"]).endswith(".py"):
+                    continue
+                base = f"{part}/cwe-{cwe}/{lineno}"
+                meta = {"cwe": rec["vul_type"], "func_name": rec["func_name"], "file_name": rec["file_name"],
+                        "commit_link": rec.get("commit_link"), "source_line": lineno}
+                for variant, source, label in (("vulnerable", rec["func_src_before"], "yes"),
+                                               ("fixed", rec["func_src_after"], "no")):
+                    tasks.append(Task(
+                        benchmark="sven", version="1.0", task_id=f"{base}/{variant}", kind="classification",
+                        language="python", dimension="vulnerability_detection", prompt=source, reference=label,
+                        metadata={**meta, "variant": variant},
+                    ))
+    return tasks
+
+
+register(BenchmarkInfo(
+    name="sven", kind="classification", version="1.0",
+    source="SVEN vulnerability data (eth-sri/sven data_train_val), Python records",
+    default_files=tuple(f"sven/data_train_val/{p}/cwe-{c}.jsonl" for p in ("train", "val") for c in CWES),
+    dimension="vulnerability_detection", splits=("all", "train", "val"), default_split="all", loader=_load,
+))

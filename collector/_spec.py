@@ -1,0 +1,221 @@
+"""The job spec: a YAML file validated with pydantic.
+
+Unknown keys and wrong types are errors that name the YAML line, because a typo in a job
+that is about to spend money must stop it before the first call.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import JobError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Prices(_Strict):
+    """US dollars per million tokens."""
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+    cached_input_per_mtok: float | None = Field(default=None, ge=0)
+
+
+class RateLimit(_Strict):
+    requests_per_min: float | None = Field(default=None, gt=0)
+    tokens_per_min: float | None = Field(default=None, gt=0)
+
+
+class Retry(_Strict):
+    """Client-side retry policy (not part of any key: it does not change outputs)."""
+
+    max_attempts: int = Field(default=6, ge=1)
+    max_elapsed_s: float = Field(default=300.0, gt=0)
+    initial_backoff_s: float = Field(default=0.5, ge=0)
+    max_backoff_s: float = Field(default=30.0, ge=0)
+    timeout_s: float = Field(default=120.0, gt=0)      # one HTTP request
+
+
+class Sampling(_Strict):
+    temperature: float = Field(default=0.0, ge=0)
+    top_p: float = Field(default=1.0, gt=0, le=1)
+    max_tokens: int = Field(default=1024, ge=1)
+    n: int = Field(default=1, ge=1)
+    seed: int | None = 0
+
+    def key_params(self) -> dict[str, Any]:
+        """The parameters that change outputs (``n`` is covered by the sample index)."""
+        return {"temperature": self.temperature, "top_p": self.top_p,
+                "max_tokens": self.max_tokens, "seed": self.seed}
+
+
+class ModelSpec(_Strict):
+    id: str = Field(min_length=1)
+    backend: str
+    model: str | None = None               # provider model name; defaults to id
+    base_url: str | None = None            # openai / anthropic compatible servers
+    endpoint_url: str | None = None        # bedrock-runtime endpoint (tests, VPC endpoints)
+    region: str | None = None              # bedrock
+    api_key_env: str | None = None         # keys only ever come from the environment
+    prices: Prices | None = None
+    gpu_hour_usd: float | None = Field(default=None, ge=0)
+    rate_limit: RateLimit = RateLimit()
+    concurrency: int = Field(default=8, ge=1)
+    retry: Retry = Retry()
+    sampling: Sampling | None = None       # overrides the job's sampling for this model
+    style: Literal["chat", "completion"] = "chat"
+    samples: str | None = None             # replay: path of a samples JSONL file
+    tensor_parallel_size: int = Field(default=1, ge=1)   # vllm
+    replicas: int = Field(default=1, ge=1)               # vllm
+    batch_size: int = Field(default=64, ge=1)            # vllm prompts per LLM.generate
+    engine_args: dict[str, Any] = Field(default_factory=dict)  # vllm LLM(**engine_args)
+
+    @property
+    def backend_model(self) -> str:
+        return self.model or self.id
+
+
+class BenchmarkSpec(_Strict):
+    name: str
+    split: str | None = None
+    data_dir: str | None = None
+    limit: int | None = Field(default=None, ge=1)   # first N tasks (demos, smoke runs)
+    task_ids: list[str] | None = None
+    template: str | None = None                     # path of a prompt template file
+
+
+class ScoringSpec(_Strict):
+    enabled: bool = True
+    sandbox: Literal["auto", "docker", "local"] = "auto"
+    image: str | None = None
+    workers: int = Field(default=2, ge=1)
+    batch_size: int = Field(default=8, ge=1)
+    timeout_floor_s: float = Field(default=1.0, gt=0)
+    timeout_factor: float = Field(default=4.0, gt=0)
+
+
+class CircuitSpec(_Strict):
+    consecutive_failures: int = Field(default=10, ge=1)
+
+
+class RuntimeSpec(_Strict):
+    max_in_flight: int = Field(default=64, ge=1)
+    flush_rows: int = Field(default=32, ge=1)
+    flush_interval_s: float = Field(default=2.0, gt=0)
+    journal_dir: str | None = None
+    circuit_breaker: CircuitSpec = CircuitSpec()
+
+
+class JobSpec(_Strict):
+    name: str = "job"
+    warehouse: str | None = None
+    budget_usd: float | None = Field(default=None, ge=0)
+    benchmarks: list[BenchmarkSpec] = Field(min_length=1)
+    models: list[ModelSpec] = Field(min_length=1)
+    sampling: Sampling = Sampling()
+    scoring: ScoringSpec = ScoringSpec()
+    runtime: RuntimeSpec = RuntimeSpec()
+
+    @field_validator("models")
+    @classmethod
+    def _unique_ids(cls, models: list[ModelSpec]) -> list[ModelSpec]:
+        seen: set[str] = set()
+        for m in models:
+            if m.id in seen:
+                raise ValueError(f"duplicate model id {m.id!r}")
+            seen.add(m.id)
+        return models
+
+    @model_validator(mode="after")
+    def _known_backends(self) -> "JobSpec":
+        from .backends import BACKENDS
+
+        for m in self.models:
+            if m.backend not in BACKENDS:
+                raise ValueError(f"model {m.id!r}: unknown backend {m.backend!r} "
+                                 f"(known: {', '.join(sorted(BACKENDS))})")
+        return self
+
+    def sampling_for(self, model: ModelSpec) -> Sampling:
+        return model.sampling or self.sampling
+
+    def redacted(self) -> dict[str, Any]:
+        """The spec as saved with each run: names of key variables stay, values never enter."""
+        return self.model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------- loading
+
+def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+    out = {} if out is None else out
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            sub = path + (key.value,)
+            out[sub] = key.start_mark.line + 1
+            _line_map(value, sub, out)
+            out[sub] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, path + (i,), out)
+    return out
+
+
+def _line_for(loc: tuple, lines: dict[tuple, int]) -> int | None:
+    loc = tuple(loc)
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+def parse_job(text: str, *, source: str = "<job>") -> JobSpec:
+    """Parse and validate YAML text; every problem becomes a JobError naming the line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise JobError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise JobError(f"{source}: a job spec is a YAML mapping (benchmarks:, models:, ...)")
+    lines = _line_map(node) if node is not None else {}
+    try:
+        return JobSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"])
+        line = _line_for(loc, lines)
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key {loc[-1]!r}"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise JobError(f"{source}:{line}: {field}: {msg}{more}") from None
+
+
+def load_job(path: str | Path) -> JobSpec:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise JobError(f"cannot read job spec {p}: {exc.strerror or exc}") from None
+    return parse_job(text, source=str(p))
+
+
+def resolve_path(value: str | None, base: Path) -> Path | None:
+    """Relative paths in a spec are relative to the spec's directory, then to the cwd."""
+    if value is None:
+        return None
+    p = Path(os.path.expanduser(value))
+    if p.is_absolute():
+        return p
+    cand = base / p
+    return cand if cand.exists() or not Path(p).exists() else Path(p).resolve()

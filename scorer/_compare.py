@@ -1,0 +1,224 @@
+"""Output comparison, done on the trusted side, the way each benchmark's own evaluator does it.
+
+- EvalPlus 0.3.1 (``evalplus/eval/__init__.py::unsafe_execute``): exact ``==``, then for float
+  outputs ``np.allclose(out, exp, rtol=1e-7, atol=atol)`` with the same type and length; atol is
+  forced to 1e-6 once a float expected value is seen (and stays so for the rest of that input
+  group, as upstream); plus its special oracles (``_special_oracle.py``).
+- APPS (``hendrycks/apps eval/testing_util.py::run_test``): the cascade of line/whitespace/float/
+  set comparisons for standard-input problems; list/tuple unwrapping for call-based ones.
+- RunBugRun: token-wise, numbers equal within 1e-4.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._literal import Opaque
+
+# -- values coming back from the sandbox ---------------------------------------------------
+
+
+def from_sandbox(value: Any) -> Any:
+    """Turn the sandbox codec's ``{"__unsupported__": type, "repr": ...}`` into :class:`Opaque`."""
+    if isinstance(value, dict):
+        if "__unsupported__" in value and set(value) <= {"__unsupported__", "repr"}:
+            return Opaque(str(value["__unsupported__"]), str(value.get("repr", "")))
+        return {from_sandbox(k): from_sandbox(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_sandbox(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(from_sandbox(v) for v in value)
+    return value
+
+
+def safe_eq(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # e.g. comparing nested structures that raise
+        return False
+
+
+# -- EvalPlus -------------------------------------------------------------------------------
+
+# evalplus/eval/_special_oracle.py
+MBPP_OUTPUT_NOT_NONE_TASKS = ("check_str", "text_match_three", "text_starta_endb")
+MBPP_OUTPUT_SET_EQ_TASKS = ("similar_elements", "find_char_long", "common_in_nested_lists",
+                            "extract_singly", "larg_nnum", "intersection_array",
+                            "find_dissimilar", "Diff")
+
+
+def _surface_area(base_edge: float, height: float) -> float:  # Mbpp/581
+    slant_height = math.sqrt((base_edge / 2) ** 2 + height**2)
+    return round(base_edge**2 + 4 * (base_edge * slant_height) / 2)
+
+
+def _digit_distance_nums(num1: int, num2: int) -> int:  # Mbpp/558
+    s1, s2 = str(num1), str(num2)
+    n = max(len(s1), len(s2))
+    s1, s2 = s1.zfill(n), s2.zfill(n)
+    return sum(abs(int(a) - int(b)) for a, b in zip(s1, s2))
+
+
+def _poly(xs: list, x: float) -> float:  # HumanEval/32
+    return sum(coeff * math.pow(x, i) for i, coeff in enumerate(xs))
+
+
+def is_floats(x: Any) -> bool:
+    if isinstance(x, float):
+        return True
+    if isinstance(x, (list, tuple)) and x:
+        return all(isinstance(i, float) for i in x)
+    return False
+
+
+def evalplus_expected_of(dataset: str, entry_point: str, canonical_output: Any) -> Any:
+    """What EvalPlus stores as the expected output (``trusted_exec(output_not_none=...)``)."""
+    if dataset == "mbpp" and entry_point in MBPP_OUTPUT_NOT_NONE_TASKS:
+        return canonical_output is not None
+    return canonical_output
+
+
+class EvalPlusGroup:
+    """Compares one group of inputs (base, or plus) in order, with EvalPlus's atol state."""
+
+    def __init__(self, dataset: str, entry_point: str, atol: float) -> None:
+        self.dataset = dataset          # "humaneval" | "mbpp"
+        self.entry_point = entry_point
+        self.atol = atol
+
+    def check(self, args: Any, out: Any, exp: Any) -> bool:
+        try:
+            return self._check(list(args or ()), out, exp)
+        except Exception:
+            return False
+
+    def _check(self, inp: list, out: Any, exp: Any) -> bool:
+        ep, atol = self.entry_point, self.atol
+        exact = safe_eq(out, exp)
+        if self.dataset == "mbpp":
+            if ep == "are_equivalent":                       # Mbpp/164
+                exact = True
+            elif ep == "sum_div":                            # Mbpp/295
+                exact = exact or safe_eq(out, 0)
+            elif ep == "surface_Area":                       # Mbpp/581
+                exact = exact or abs(out - _surface_area(*inp)) <= atol
+            elif ep == "digit_distance_nums":                # Mbpp/558
+                exact = exact or safe_eq(out, _digit_distance_nums(*inp))
+            elif ep in MBPP_OUTPUT_SET_EQ_TASKS:
+                exact = set(out) == set(exp)
+            elif ep in MBPP_OUTPUT_NOT_NONE_TASKS:
+                exact = (out == exp) if isinstance(out, bool) else exp == (out is not None)
+        if self.dataset == "humaneval" and ep == "find_zero":
+            # Upstream checks |poly(xs, out)| <= atol and then, by a bug in 0.3.1, never marks
+            # the input as passed (``continue`` skips ``details[i] = True``). We apply the check.
+            x = out
+            if isinstance(x, bool) or not isinstance(x, (int, float)):
+                return False
+            return abs(_poly(*inp, x)) <= atol
+        if atol == 0 and is_floats(exp):
+            atol = self.atol = 1e-6  # upstream rebinds atol for the rest of the group
+        if not exact and atol != 0:
+            import numpy as np
+
+            if type(out) is not type(exp):
+                return False
+            if isinstance(exp, (list, tuple)) and len(out) != len(exp):
+                return False
+            return bool(np.allclose(out, exp, rtol=1e-07, atol=atol))
+        return bool(exact)
+
+
+# -- APPS -----------------------------------------------------------------------------------
+
+
+def _stripped_eq(s1: str, s2: str) -> bool:
+    return s1.strip() == s2.strip()
+
+
+def apps_stdio_equal(stdout: str, expected: Any) -> bool:
+    """APPS ``run_test`` for standard-input problems (``output`` = captured lines)."""
+    try:
+        return _apps_stdio_equal(stdout, expected)
+    except Exception:
+        return False
+
+
+def _apps_stdio_equal(stdout: str, expected: Any) -> bool:
+    import numpy as np
+
+    output: Any = stdout.splitlines()
+    gt: Any = "\n".join(expected) if isinstance(expected, list) else expected
+    if not isinstance(gt, str):
+        gt = str(gt)
+    # custom_compare_
+    if _stripped_eq("\n".join(output), gt):
+        return True
+    if _stripped_eq("\n".join(o.strip() for o in output), gt):
+        return True
+    if output == [gt]:
+        return True
+    gt_lines = [x.strip() for x in gt.split("\n") if len(x)]
+    if output == gt_lines:
+        return True
+    output = [o for o in output if len(o)]
+    if output == gt_lines:
+        return True
+    try:
+        out_f = [float(e) for e in output]
+        gt_f = [float(e) for e in gt_lines]
+        if len(out_f) == len(gt_f) and np.allclose(out_f, gt_f):
+            return True
+    except ValueError:
+        pass
+    gt_sets = [set(line.split()) for line in gt_lines]
+    out_sets = [set(toks) for toks in (o.split() for o in output) if len(toks)]
+    if {frozenset(s) for s in out_sets} == {frozenset(s) for s in gt_sets}:
+        return True
+    try:
+        def rounded(sets: list[set[str]]) -> set[frozenset[float]]:
+            return {frozenset(round(float(t), 3) for t in s) for s in sets}
+        return rounded(out_sets) == rounded(gt_sets)
+    except ValueError:
+        return False
+
+
+def apps_call_equal(output: Any, expected: Any) -> bool:
+    """APPS ``run_test`` for call-based problems."""
+    if isinstance(output, tuple):
+        output = list(output)
+    if safe_eq(output, expected):
+        return True
+    if isinstance(expected, list) and expected and safe_eq(output, expected[0]):
+        return True
+    try:
+        if isinstance(output[0], tuple) and safe_eq([list(x) for x in output], expected[0]):
+            return True
+    except Exception:
+        pass
+    return False
+
+
+# -- RunBugRun ------------------------------------------------------------------------------
+
+
+def _num(tok: str) -> float | None:
+    try:
+        return float(tok)
+    except ValueError:
+        return None
+
+
+def tokens_equal(stdout: str, expected: str, *, tol: float = 1e-4) -> bool:
+    """Token-wise comparison; two numeric tokens match within ``tol`` (absolute or relative)."""
+    got, want = stdout.split(), str(expected).split()
+    if len(got) != len(want):
+        return False
+    for g, w in zip(got, want):
+        if g == w:
+            continue
+        gf, wf = _num(g), _num(w)
+        if gf is None or wf is None or math.isnan(gf) or math.isnan(wf):
+            return False
+        if not (abs(gf - wf) <= tol or abs(gf - wf) <= tol * abs(wf)):
+            return False
+    return True

@@ -1,0 +1,94 @@
+"""Expected outputs computed by running the reference solution, as EvalPlus does.
+
+EvalPlus stores no expected outputs for its plus inputs: it runs the canonical solution on
+every input and times it (the per-input time limit is ``max(floor, factor * t)``). We run the
+reference in the sandbox (never in this process) and cache the values and times on disk, keyed
+by a hash of everything the outputs depend on (reference, entry point, inputs, set-up).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ._literal import decode, encode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Expected:
+    value: Any
+    time_s: float
+    ok: bool          # False when the reference itself failed on this input
+    detail: str = ""
+
+
+def reference_key(task_id: str, reference: str, setup: str, entry_point: str | None,
+                  exprs: list[str]) -> str:
+    h = hashlib.sha256()
+    for part in (task_id, reference, setup, entry_point or "", *exprs):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
+class ExpectedStore:
+    """In-memory and (optionally) on-disk cache of reference outputs per (task, inputs) hash."""
+
+    def __init__(self, cache_dir: Path | str | None = None) -> None:
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self._mem: dict[str, dict[str, Expected]] = {}
+        self._lock = threading.Lock()
+        self._key_locks: dict[str, threading.Lock] = {}
+
+    def get(self, key: str, compute: Callable[[], dict[str, Expected]]) -> dict[str, Expected]:
+        """Cached outputs for ``key`` (expression -> Expected), computing them at most once."""
+        with self._lock:
+            if key in self._mem:
+                return self._mem[key]
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key in self._mem:
+                return self._mem[key]
+            found = self._load(key)
+            if found is None:
+                found = compute()
+                if all(e.ok for e in found.values()):
+                    self._save(key, found)  # never cache a failed reference run
+            with self._lock:
+                self._mem[key] = found
+            return found
+
+    def _path(self, key: str) -> Path | None:
+        return self.cache_dir / f"{key}.json" if self.cache_dir else None
+
+    def _load(self, key: str) -> dict[str, Expected] | None:
+        path = self._path(key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text())
+            return {k: Expected(decode(v[0]), float(v[1]), bool(v[2]), v[3] if len(v) > 3 else "")
+                    for k, v in data["outputs"].items()}
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            log.warning("ignoring unreadable expected-output cache %s", path)
+            return None
+
+    def _save(self, key: str, outputs: dict[str, Expected]) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        blob = json.dumps({"outputs": {k: [encode(e.value), e.time_s, e.ok, e.detail]
+                                       for k, e in outputs.items()}})
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(blob)
+        os.replace(tmp, path)  # atomic: concurrent scorers never read half a file

@@ -1,0 +1,121 @@
+"""Turning a Task's TestCases into sandbox tests and trusted-side checks.
+
+Assertions of the form ``assert <lhs> == <rhs>`` become ``eval`` tests: the sandbox returns the
+value of ``lhs`` (and of ``rhs`` unless it is a literal) and the comparison happens here, where
+the untrusted program cannot forge a pass. Any other assertion runs as an ``exec`` test.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from benchmarks import Task, TestCase
+
+from ._literal import to_source
+
+Mode = Literal["exec", "assert_eq", "assert_eq_pair", "call", "stdio"]
+_NO_VALUE = object()
+
+
+@dataclass
+class PlannedTest:
+    """One unique test: what the sandbox runs, and how its result is judged here."""
+
+    key: str                    # identity of the TestCase (dedupes visible/hidden overlap)
+    case: TestCase
+    mode: Mode
+    code: str = ""              # eval/exec source for the sandbox
+    rhs: Any = _NO_VALUE        # literal right-hand side of an assert_eq
+
+
+def case_key(case: TestCase) -> str:
+    blob = json.dumps([case.kind, case.code, to_source_or_repr(case.args), case.stdin,
+                       to_source_or_repr(case.expected), case.expected_known], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def to_source_or_repr(value: Any) -> str:
+    try:
+        return to_source(value)
+    except Exception:
+        return repr(value)
+
+
+def call_expression(task: Task, args: Any, program: str) -> str:
+    entry = task.entry_point or "solution"
+    target = entry
+    if task.kind == "stdio" and "class Solution" in program and not _defines_top_level(program, entry):
+        target = f"Solution().{entry}"  # APPS call-based LeetCode style
+    return f"{target}(*{to_source(list(args or ()))})"
+
+
+def _defines_top_level(program: str, name: str) -> bool:
+    try:
+        tree = ast.parse(program)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name
+               for n in tree.body)
+
+
+def plan_assert(case: TestCase) -> tuple[Mode, str, Any]:
+    """(mode, sandbox code, literal rhs or _NO_VALUE) for an ``assert`` TestCase."""
+    try:
+        tree = ast.parse(case.code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return "exec", case.code, _NO_VALUE
+    if not tree.body:
+        return "exec", case.code, _NO_VALUE
+    last = tree.body[-1]
+    if not (isinstance(last, ast.Assert) and last.msg is None and isinstance(last.test, ast.Compare)
+            and len(last.test.ops) == 1 and isinstance(last.test.ops[0], ast.Eq)):
+        return "exec", case.code, _NO_VALUE
+    prefix = "\n".join(ast.unparse(s) for s in tree.body[:-1])
+    lhs = ast.unparse(last.test.left)
+    rhs_node = last.test.comparators[0]
+    try:
+        rhs_value = ast.literal_eval(rhs_node)
+        to_source(rhs_value)          # only plain builtin values
+        rhs_src, mode = None, "assert_eq"
+    except Exception:
+        rhs_value, rhs_src, mode = _NO_VALUE, ast.unparse(rhs_node), "assert_eq_pair"
+    expr = lhs if rhs_src is None else f"({lhs}, {rhs_src})"
+    if prefix:
+        expr = f"(exec({prefix!r}), {expr})[1]"
+    return mode, expr, rhs_value
+
+
+def plan_tests(task: Task, program: str) -> list[PlannedTest]:
+    """Unique tests of the task, visible ones first, in order."""
+    seen: dict[str, PlannedTest] = {}
+    for case in (*task.visible_tests, *task.hidden_tests):
+        key = case_key(case)
+        if key in seen:
+            continue
+        if case.kind == "assert":
+            mode, code, rhs = plan_assert(case)
+            seen[key] = PlannedTest(key, case, mode, code, rhs)
+        elif case.kind == "call":
+            seen[key] = PlannedTest(key, case, "call", call_expression(task, case.args, program))
+        elif case.kind == "stdio":
+            seen[key] = PlannedTest(key, case, "stdio")
+        else:
+            raise ValueError(f"unknown test kind {case.kind!r}")
+    return list(seen.values())
+
+
+def test_suite_hash(task: Task) -> str:
+    """Everything that decides a verdict besides the program: tests, set-up, tolerance, oracle."""
+    needs_reference = any(not c.expected_known for c in (*task.visible_tests, *task.hidden_tests))
+    blob = json.dumps({
+        "benchmark": task.benchmark, "version": task.version, "task_id": task.task_id,
+        "visible": [case_key(c) for c in task.visible_tests],
+        "hidden": [case_key(c) for c in task.hidden_tests],
+        "setup": task.setup_code, "atol": task.atol, "entry_point": task.entry_point,
+        "reference": task.reference if needs_reference or task.kind in (
+            "translation", "refinement", "classification") else "",
+    }, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]

@@ -1,0 +1,380 @@
+"""Scorer: one Task plus one Extraction in, one ScoreResult out.
+
+Execution tasks run in the sandbox one recorded outcome per test (so the visible/hidden split
+and the fraction passed are exact); outputs are judged here, on the trusted side, the way the
+benchmark's own evaluator judges them (``_compare``). Translation/refinement get CodeBLEU,
+classification gets label agreement. Infrastructure failures become ``sandbox_error`` /
+``scorer_error`` results, never a model failure.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import socket
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from benchmarks import Task, TestCase
+
+from ._codebleu import codebleu_pair, normalize_label
+from ._compare import (EvalPlusGroup, apps_call_equal, apps_stdio_equal, evalplus_expected_of,
+                       from_sandbox, safe_eq, tokens_equal)
+from ._expected import Expected, ExpectedStore, reference_key
+from ._literal import Opaque, to_source
+from ._plan import _NO_VALUE, PlannedTest, call_expression, case_key, plan_tests, test_suite_hash
+from ._result import ScoreResult
+from .sandbox import JobResult, Limits, SandboxJob, SandboxTest, TestResult
+
+log = logging.getLogger(__name__)
+
+# Sandbox statuses that are model failures, mapped to error_type.
+_STATUS_KIND = {
+    "failed": "assertion_failed", "runtime_error": "runtime_error", "syntax_error": "syntax_error",
+    "timeout": "timeout", "memory_limit": "memory_limit", "output_limit": "output_limit",
+    "killed": "runtime_error",
+}
+_REFERENCE_TIMEOUT_S = 60.0
+
+
+@dataclass
+class _Outcome:
+    passed: bool
+    kind: str | None = None     # error_type when not passed
+    detail: str = ""
+
+
+class _SandboxFailure(Exception):
+    """The sandbox (not the program) failed: the whole result is a sandbox_error."""
+
+
+class Scorer:
+    """Scores generations against a task's tests, using one sandbox.
+
+    ``timeout_floor_s``/``timeout_factor``: per-input limit ``max(floor, factor * t_ref)`` for
+    tests whose expected output comes from running the reference (EvalPlus: 1.0 and 4.0).
+    ``default_timeout_s``: per-test limit for tests with known expected outputs (assertions,
+    stdin/stdout). ``cache_dir``: where reference outputs are cached (memory only if None).
+    Not thread-safe unless the sandbox is; use one Scorer per thread or actor.
+    """
+
+    def __init__(self, sandbox: Any, *, timeout_floor_s: float = 1.0, timeout_factor: float = 4.0,
+                 cache_dir: Any = None, default_timeout_s: float = 6.0, memory_mb: int = 4096,
+                 chunk_size: int = 500, max_timeouts: int = 3) -> None:
+        self.sandbox = sandbox
+        self.timeout_floor_s = timeout_floor_s
+        self.timeout_factor = timeout_factor
+        self.default_timeout_s = default_timeout_s
+        self.base_limits = Limits(timeout_s=default_timeout_s, memory_mb=memory_mb)
+        self.chunk_size = chunk_size
+        self.max_timeouts = max_timeouts
+        self.expected = ExpectedStore(cache_dir)
+        self.host = socket.gethostname()
+        try:
+            self.sandbox_name = sandbox.describe()
+        except Exception:  # a sandbox that cannot describe itself still scores
+            self.sandbox_name = type(sandbox).__name__
+        self.limits_json = json.dumps({
+            **self.base_limits.as_dict(), "timeout_floor_s": timeout_floor_s,
+            "timeout_factor": timeout_factor, "default_timeout_s": default_timeout_s,
+        }, sort_keys=True)
+
+    # -- public ----------------------------------------------------------------------------
+
+    def score(self, task: Task, extraction: Any, *, truncated: bool = False) -> ScoreResult:
+        """Score one extraction. Never raises for a bad program or a broken sandbox."""
+        t0 = time.monotonic()
+        try:
+            result = self._score(task, extraction, truncated)
+        except _SandboxFailure as exc:
+            result = ScoreResult(status="sandbox_error", error_type="sandbox_error",
+                                 stderr_tail=_tail(str(exc)))
+        except Exception as exc:  # a scorer bug must be visible as such, never a 0
+            log.exception("scorer error on %s/%s", task.benchmark, task.task_id)
+            result = ScoreResult(status="scorer_error", error_type="scorer_error",
+                                 stderr_tail=_tail(f"{type(exc).__name__}: {exc}\n"
+                                                   + traceback.format_exc(limit=3)))
+        result.duration_s = time.monotonic() - t0
+        result.limits = self.limits_json
+        result.host = self.host
+        result.sandbox = self.sandbox_name
+        try:
+            result.test_suite_hash = test_suite_hash(task)
+        except Exception:
+            result.test_suite_hash = ""
+        return result
+
+    # -- dispatch --------------------------------------------------------------------------
+
+    def _score(self, task: Task, extraction: Any, truncated: bool) -> ScoreResult:
+        if task.kind in ("translation", "refinement"):
+            return self._score_codebleu(task, extraction, truncated)
+        if task.kind == "classification":
+            return self._score_label(task, extraction, truncated)
+        return self._score_execution(task, extraction, truncated)
+
+    def _score_codebleu(self, task: Task, extraction: Any, truncated: bool) -> ScoreResult:
+        code = getattr(extraction, "code", None)
+        if getattr(extraction, "status", "ok") != "ok" or not code or not code.strip():
+            return ScoreResult(score=0.0, codebleu=0.0, ngram_match=0.0, weighted_ngram_match=0.0,
+                               syntax_match=0.0, dataflow_match=0.0,
+                               error_type="truncated" if truncated else "no_code_extracted")
+        lang = task.metadata.get("target_language") or task.language
+        cb = codebleu_pair(task.reference, code, lang)
+        return ScoreResult(score=cb.codebleu, codebleu=cb.codebleu, ngram_match=cb.ngram_match,
+                           weighted_ngram_match=cb.weighted_ngram_match,
+                           syntax_match=cb.syntax_match, dataflow_match=cb.dataflow_match)
+
+    def _score_label(self, task: Task, extraction: Any, truncated: bool) -> ScoreResult:
+        truth = normalize_label(task.reference)
+        status = getattr(extraction, "status", "ok")
+        label = normalize_label(getattr(extraction, "label", None))
+        if status != "ok" or label not in ("yes", "no"):
+            kind = "truncated" if truncated else "undecided_label"
+            return ScoreResult(score=0.0, predicted_label=label, true_label=truth, error_type=kind,
+                               pass_hidden=False)
+        ok = label == truth
+        return ScoreResult(score=1.0 if ok else 0.0, predicted_label=label, true_label=truth,
+                           pass_hidden=ok, error_type=None if ok else "wrong_output")
+
+    # -- execution -------------------------------------------------------------------------
+
+    def _score_execution(self, task: Task, extraction: Any, truncated: bool) -> ScoreResult:
+        n_vis, n_hid = len(task.visible_tests), len(task.hidden_tests)
+        code = getattr(extraction, "code", None)
+        if getattr(extraction, "status", "ok") != "ok" or not code or not code.strip():
+            return _all_failed(n_vis, n_hid, "truncated" if truncated else "no_code_extracted",
+                               getattr(extraction, "detail", "") or "")
+        syntax = _syntax_error(code)
+        if syntax:
+            return _all_failed(n_vis, n_hid, "truncated" if truncated else "syntax_error", syntax)
+        plans = plan_tests(task, code)
+        expected = self._reference_outputs(task, plans)
+        raw = self._run_candidate(task, code, plans, expected)
+        # values the codec could not carry: rerun those assertions as plain exec tests
+        opaque = [p for p in plans if p.mode in ("assert_eq", "assert_eq_pair")
+                  and raw[p.key].status == "passed" and _has_opaque(from_sandbox(raw[p.key].value))]
+        if opaque:
+            fallback = [PlannedTest(p.key, p.case, "exec", p.case.code) for p in opaque]
+            raw.update(self._run_tests(task, code, fallback, {}))
+            for p in opaque:
+                p.mode, p.code = "exec", p.case.code
+        by_key = {p.key: p for p in plans}
+        vis = self._judge_sequence(task, task.visible_tests, by_key, raw, expected)
+        hid = self._judge_hidden(task, by_key, raw, expected, vis)
+        return _summarise(vis, hid, truncated)
+
+    def _judge_hidden(self, task: Task, by_key: dict[str, PlannedTest], raw: dict[str, TestResult],
+                      expected: dict[str, Expected], vis: list[_Outcome]) -> list[_Outcome]:
+        # EvalPlus: hidden = base + plus, judged as two groups (the atol state starts afresh
+        # for plus, as in upstream's second ``untrusted_check``).
+        n_base = task.metadata.get("n_base")
+        if not isinstance(n_base, int):
+            vkeys = [case_key(c) for c in task.visible_tests]
+            hkeys = [case_key(c) for c in task.hidden_tests]
+            n_base = len(vkeys) if vkeys and hkeys[:len(vkeys)] == vkeys else 0
+        hidden = task.hidden_tests
+        return (self._judge_sequence(task, hidden[:n_base], by_key, raw, expected)
+                + self._judge_sequence(task, hidden[n_base:], by_key, raw, expected))
+
+    def _judge_sequence(self, task: Task, cases: Iterable[TestCase], by_key: dict[str, PlannedTest],
+                        raw: dict[str, TestResult], expected: dict[str, Expected]) -> list[_Outcome]:
+        group = EvalPlusGroup("mbpp" if "mbpp" in task.benchmark else "humaneval",
+                              task.entry_point or "", float(task.atol or 0.0))
+        return [self._judge(task, by_key[case_key(c)], raw[case_key(c)], expected, group)
+                for c in cases]
+
+    def _judge(self, task: Task, plan: PlannedTest, res: TestResult, expected: dict[str, Expected],
+               group: EvalPlusGroup) -> _Outcome:
+        if res.status != "passed":
+            kind = _STATUS_KIND.get(res.status, "runtime_error")
+            if plan.mode in ("call", "stdio") and res.status == "failed":
+                kind = "runtime_error"  # an AssertionError raised by the program itself
+            return _Outcome(False, kind, res.error or res.stderr)
+        wrong = "assertion_failed" if plan.case.kind == "assert" else "wrong_output"
+        if plan.mode == "exec":
+            return _Outcome(True)
+        if plan.mode == "assert_eq":
+            ok = safe_eq(from_sandbox(res.value), plan.rhs)
+            return _Outcome(ok, None if ok else wrong, "" if ok else f"got {_short(res.value)}")
+        if plan.mode == "assert_eq_pair":
+            value = from_sandbox(res.value)
+            ok = isinstance(value, (tuple, list)) and len(value) == 2 and safe_eq(value[0], value[1])
+            return _Outcome(ok, None if ok else wrong)
+        if plan.mode == "call":
+            out = from_sandbox(res.value)
+            if not plan.case.expected_known:
+                exp = expected[_args_key(plan.case)]
+                ok = group.check(plan.case.args, out, exp.value)
+            else:
+                ok = apps_call_equal(out, plan.case.expected)
+            return _Outcome(ok, None if ok else wrong, "" if ok else f"got {_short(out)}")
+        # stdio
+        compare = task.metadata.get("compare") or ("tokens" if task.benchmark.startswith("runbugrun")
+                                                   else "apps")
+        if compare == "tokens":
+            ok = tokens_equal(res.stdout, plan.case.expected,
+                              tol=float(task.metadata.get("tolerance", 1e-4)))
+        else:
+            ok = apps_stdio_equal(res.stdout, plan.case.expected)
+        return _Outcome(ok, None if ok else wrong, "" if ok else f"stdout: {_short(res.stdout)}")
+
+    # -- running ---------------------------------------------------------------------------
+
+    def _reference_outputs(self, task: Task, plans: list[PlannedTest]) -> dict[str, Expected]:
+        """Outputs of the reference solution for call tests with unknown expected values."""
+        need = [p for p in plans if p.mode == "call" and not p.case.expected_known]
+        if not need:
+            return {}
+        keys = [_args_key(p.case) for p in need]
+        cache_key = reference_key(f"{task.benchmark}/{task.task_id}", task.reference,
+                                  task.setup_code, task.entry_point, keys)
+
+        def compute() -> dict[str, Expected]:
+            ref_plans = [PlannedTest(p.key, p.case, "call",
+                                     call_expression(task, p.case.args, task.reference))
+                         for p in need]
+            timeouts = {p.key: _REFERENCE_TIMEOUT_S for p in ref_plans}
+            raw = self._run_tests(task, task.reference, ref_plans, timeouts, stop_after=None)
+            retry = [p for p in ref_plans if raw[p.key].status != "passed"]
+            if retry:  # once more, alone: a loaded machine can time out a reference
+                raw.update(self._run_tests(task, task.reference, retry, timeouts, stop_after=None))
+            dataset = "mbpp" if "mbpp" in task.benchmark else "humaneval"
+            out: dict[str, Expected] = {}
+            for p, k in zip(ref_plans, keys):
+                r = raw[p.key]
+                value = evalplus_expected_of(dataset, task.entry_point or "", from_sandbox(r.value))
+                out[k] = Expected(value, float(r.duration_s or 0.0), r.status == "passed",
+                                  "" if r.status == "passed" else f"{r.status}: {r.error}")
+            return out
+
+        found = self.expected.get(cache_key, compute)
+        bad = [k for k, e in found.items() if not e.ok]
+        if bad:
+            raise RuntimeError(f"reference solution of {task.task_id} failed on "
+                               f"{len(bad)} input(s): {found[bad[0]].detail[:200]}")
+        return found
+
+    def _run_candidate(self, task: Task, code: str, plans: list[PlannedTest],
+                       expected: dict[str, Expected]) -> dict[str, TestResult]:
+        timeouts: dict[str, float] = {}
+        for p in plans:
+            if p.mode == "call" and not p.case.expected_known:
+                t = expected[_args_key(p.case)].time_s
+                timeouts[p.key] = max(self.timeout_floor_s, self.timeout_factor * t)
+        return self._run_tests(task, code, plans, timeouts, stop_after=self.max_timeouts)
+
+    def _run_tests(self, task: Task, program: str, plans: list[PlannedTest],
+                   timeouts: dict[str, float], stop_after: int | None = None) -> dict[str, TestResult]:
+        """Run planned tests in chunks; after ``stop_after`` timeouts the rest are not run."""
+        results: dict[str, TestResult] = {}
+        groups = [("per_test", [p for p in plans if p.mode == "stdio"]),
+                  ("shared", [p for p in plans if p.mode != "stdio"])]
+        n_timeouts = 0
+        for isolation, group in groups:
+            for start in range(0, len(group), self.chunk_size):
+                chunk = group[start:start + self.chunk_size]
+                if stop_after is not None and n_timeouts >= stop_after:
+                    for p in chunk:
+                        results[p.key] = TestResult(p.key, "timeout",
+                                                    error="not run: too many timeouts before")
+                    continue
+                tests = tuple(self._sandbox_test(p, timeouts.get(p.key)) for p in chunk)
+                job = SandboxJob(program=program, tests=tests, limits=self.base_limits,
+                                 setup=task.setup_code or "", isolation=isolation)
+                job_result = self._run_job(job)
+                got = {t.id: t for t in job_result.tests}
+                for p in chunk:
+                    r = got.get(p.key)
+                    if r is None:
+                        raise _SandboxFailure(f"sandbox returned no result for test {p.key}")
+                    results[p.key] = r
+                    n_timeouts += r.status == "timeout"
+        return results
+
+    def _sandbox_test(self, plan: PlannedTest, timeout: float | None) -> SandboxTest:
+        t = timeout if timeout is not None else self.default_timeout_s
+        if plan.mode == "stdio":
+            return SandboxTest(plan.key, "stdio", stdin=plan.case.stdin or "", timeout_s=t)
+        if plan.mode == "exec":
+            return SandboxTest(plan.key, "exec", code=plan.code, timeout_s=t)
+        return SandboxTest(plan.key, "eval", code=plan.code, timeout_s=t)
+
+    def _run_job(self, job: SandboxJob) -> JobResult:
+        last = ""
+        for _attempt in range(2):  # one retry: a container may have been replaced meanwhile
+            try:
+                res = self.sandbox.run(job)
+            except Exception as exc:  # the sandbox itself broke
+                last = f"{type(exc).__name__}: {exc}"
+                continue
+            if res.status == "ok" and not any(t.status == "sandbox_error" for t in res.tests):
+                return res
+            last = res.error or next((t.error for t in res.tests if t.status == "sandbox_error"), "")
+        raise _SandboxFailure(last or "sandbox error")
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _args_key(case: TestCase) -> str:
+    return to_source(list(case.args or ()))
+
+
+def _syntax_error(code: str) -> str:
+    try:
+        compile(code, "<program>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    except (RecursionError, MemoryError) as exc:  # pathologically nested source
+        return f"{type(exc).__name__}"
+    return ""
+
+
+def _has_opaque(value: Any) -> bool:
+    if isinstance(value, Opaque):
+        return True
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_has_opaque(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_opaque(k) or _has_opaque(v) for k, v in value.items())
+    return False
+
+
+def _short(value: Any, n: int = 200) -> str:
+    try:
+        s = repr(value)
+    except Exception:
+        s = f"<{type(value).__name__}>"
+    return s if len(s) <= n else s[:n] + "..."
+
+
+def _tail(text: str, n: int = 2000) -> str:
+    return text[-n:]
+
+
+def _all_failed(n_vis: int, n_hid: int, kind: str, detail: str) -> ScoreResult:
+    return ScoreResult(visible_passed=0, visible_total=n_vis, hidden_passed=0, hidden_total=n_hid,
+                       pass_visible=False if n_vis else None, pass_hidden=False if n_hid else None,
+                       score=0.0, error_type=kind, stderr_tail=_tail(detail) or None)
+
+
+def _summarise(vis: list[_Outcome], hid: list[_Outcome], truncated: bool) -> ScoreResult:
+    vp, hp = sum(o.passed for o in vis), sum(o.passed for o in hid)
+    first = next((o for o in hid if not o.passed), None) or next((o for o in vis if not o.passed), None)
+    kind = first.kind if first else None
+    if first and truncated:
+        kind = "truncated"
+    total = len(hid) or len(vis)
+    score = (hp / len(hid)) if hid else ((vp / len(vis)) if vis else None)
+    if score is not None and math.isnan(score):
+        score = None
+    return ScoreResult(
+        visible_passed=vp, visible_total=len(vis), hidden_passed=hp, hidden_total=len(hid),
+        pass_visible=(vp == len(vis)) if vis else None,
+        pass_hidden=(hp == len(hid)) if hid else ((vp == len(vis)) if vis else None),
+        score=score if total else None, error_type=kind,
+        stderr_tail=_tail(first.detail) if first and first.detail else None,
+    )

@@ -1,0 +1,192 @@
+"""The Sandbox interface and what every backend shares: job encoding, retries, results."""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+from .._errors import ScorerError
+from ._channel import Channel, ChannelError
+from ._types import JobResult, SandboxJob, TestResult
+from ._value_codec import ValueDecodeError, decode_value
+
+log = logging.getLogger("scorer.sandbox")
+
+DEFAULT_IMAGE = "codeharvest-sandbox:latest"
+_KINDS = ("exec", "eval", "stdio")
+_STATUSES = ("passed", "failed", "runtime_error", "syntax_error", "timeout", "memory_limit",
+             "output_limit", "killed")
+
+
+@dataclass(frozen=True)
+class BackendCheck:
+    name: str
+    ok: bool
+    reason: str
+
+
+class SandboxBroken(Exception):
+    """The runner or its container must be replaced (infrastructure, never the program)."""
+
+
+def encode_job(job: SandboxJob) -> dict[str, Any]:
+    if not isinstance(job, SandboxJob):
+        raise ScorerError(f"Sandbox.run expects a SandboxJob, got {type(job).__name__}")
+    if job.isolation not in ("per_test", "shared"):
+        raise ScorerError(f"unknown isolation {job.isolation!r} (per_test | shared)")
+    tests = []
+    seen = set()
+    for t in job.tests:
+        if t.kind not in _KINDS:
+            raise ScorerError(f"test {t.id!r}: unknown kind {t.kind!r} (exec | eval | stdio)")
+        if t.id in seen:
+            raise ScorerError(f"duplicate test id {t.id!r} in one job")
+        seen.add(t.id)
+        if t.timeout_s is not None and not t.timeout_s > 0:
+            raise ScorerError(f"test {t.id!r}: timeout_s must be > 0")
+        tests.append({"id": t.id, "kind": t.kind, "code": t.code, "stdin": t.stdin,
+                      "timeout_s": t.timeout_s})
+    lim = job.limits
+    if not (lim.timeout_s > 0 and lim.memory_mb >= 32 and lim.output_bytes > 0 and lim.max_procs >= 1
+            and lim.file_size_mb >= 0):
+        raise ScorerError(f"invalid sandbox limits: {lim}")
+    return {"program": job.program, "setup": job.setup, "tests": tests, "limits": lim.as_dict(),
+            "isolation": job.isolation}
+
+
+def job_deadline_s(job: SandboxJob) -> float:
+    """How long the host waits for a whole job before it declares the runner hung."""
+    total = 0.0
+    for t in job.tests:
+        total += 2 * (t.timeout_s or job.limits.timeout_s) + 0.25
+    return total + 15.0
+
+
+class Sandbox(ABC):
+    """Runs jobs in a long-lived runner. ``run`` is thread-safe: calls are serialised per
+    sandbox (one runner, one job at a time); open one sandbox per worker for parallelism."""
+
+    kind = "abstract"
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._channel: Channel | None = None
+        self._closed = False
+        self.hello: dict[str, Any] = {}
+        self.host = socket.gethostname()
+        self.restarts = 0
+
+    # --- backend hooks -----------------------------------------------------------------
+    @abstractmethod
+    def _start(self) -> Channel:
+        """Start a runner; return its channel (raise SandboxBroken or ScorerError)."""
+
+    @abstractmethod
+    def _stop(self) -> None:
+        """Kill the runner (and its container) and free what it held; never raises."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """e.g. ``docker:sha256:...`` or ``local:bwrap``."""
+
+    # --- public ------------------------------------------------------------------------
+    def start(self) -> "Sandbox":
+        with self._lock:
+            self._ensure()
+        return self
+
+    def run(self, job: SandboxJob) -> JobResult:
+        payload = encode_job(job)
+        deadline = job_deadline_s(job)
+        errors: list[str] = []
+        with self._lock:
+            if self._closed:
+                raise ScorerError("sandbox is closed")
+            for attempt in (1, 2):
+                try:
+                    channel = self._ensure()
+                    resp = channel.call({"op": "run", "job": payload}, deadline)
+                    if resp.get("status") != "ok":
+                        raise SandboxBroken(str(resp.get("error") or "runner reported an error"))
+                    return self._result(job, resp)
+                except (SandboxBroken, ChannelError) as exc:
+                    errors.append(f"attempt {attempt}: {exc}")
+                    log.warning("sandbox %s failed (%s); replacing it", self.describe(), exc)
+                    self._discard()
+        return JobResult(status="sandbox_error", tests=[], backend=self.describe(), host=self.host,
+                         limits=job.limits.as_dict(), error="; ".join(errors)[:2000])
+
+    def ping(self) -> dict[str, Any]:
+        with self._lock:
+            return self._ensure().call({"op": "ping"}, 10.0)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._discard()
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # best effort; close() is the contract
+        try:
+            if not self._closed:
+                self._discard()
+        except Exception:  # noqa: BLE001
+            pass
+
+    # --- internals -----------------------------------------------------------------------
+    def _ensure(self) -> Channel:
+        if self._channel is None:
+            self._channel = self._start()
+            try:
+                hello = self._channel.call({"op": "ping"}, 30.0)
+            except ChannelError as exc:
+                self._discard()
+                raise SandboxBroken(f"runner did not start: {exc}") from None
+            if not hello.get("ok"):
+                self._discard()
+                raise SandboxBroken(f"runner said {hello!r:.200}")
+            self.hello = hello
+            if not hello.get("seccomp"):
+                log.warning("sandbox %s: seccomp filter unavailable; a test could signal its runner",
+                            self.describe())
+        return self._channel
+
+    def _discard(self) -> None:
+        self._channel = None
+        self.restarts += 1
+        self._stop()
+
+    def _result(self, job: SandboxJob, resp: dict[str, Any]) -> JobResult:
+        raw = resp.get("tests")
+        if not isinstance(raw, list) or len(raw) != len(job.tests):
+            raise SandboxBroken("runner answered with the wrong number of results")
+        out = []
+        for t, r in zip(job.tests, raw):
+            if not isinstance(r, dict) or r.get("id") != t.id or r.get("status") not in _STATUSES:
+                raise SandboxBroken("runner answered with a malformed result")
+            status, error, value = r["status"], str(r.get("error") or ""), None
+            if t.kind == "eval" and status == "passed":
+                try:
+                    value = decode_value(r.get("value"))
+                except (ValueDecodeError, RecursionError) as exc:
+                    status, error = "failed", f"tampered: undecodable value ({exc})"
+            sig = r.get("exit_signal")
+            out.append(TestResult(id=t.id, status=status, duration_s=float(r.get("duration_s") or 0.0),
+                                  value=value, stdout=str(r.get("stdout") or ""),
+                                  stderr=str(r.get("stderr") or ""),
+                                  exit_signal=sig if isinstance(sig, int) else None, error=error))
+        limits = job.limits.as_dict()
+        own = [t.timeout_s for t in job.tests if t.timeout_s is not None]
+        if own:
+            limits["test_timeout_s"] = {"min": min(own), "max": max(own)}
+        limits["isolation"] = job.isolation
+        return JobResult(status="ok", tests=out, backend=self.describe(), host=self.host,
+                         limits=limits, error="")

@@ -1,0 +1,1005 @@
+"""codeharvest sandbox job runner: one stdlib-only file, run inside the sandbox.
+
+The same file is copied into the Docker image (``/opt/codeharvest/runner.py``) and started
+by the local backend under ``bwrap``. It never executes untrusted code itself: for every job
+it forks children (one per test with ``per_test`` isolation, one for a run of tests with
+``shared`` isolation) that set rlimits, start a new session, install a seccomp filter that
+forbids signalling/ptracing the runner, and only then load the untrusted program.
+
+Channel (host <-> runner): length-prefixed JSON frames (4-byte big-endian length) over
+``--socket PATH`` (a Unix socket in a bind-mounted directory; Docker backend) or ``--stdio``
+(the runner's stdin/stdout pipes; local backend). Requests: ``{"op": "ping"}`` and
+``{"op": "run", "job": {...}}``; the runner answers each with one frame.
+
+Channel (runner <-> child): fd 3 carries test messages runner -> child, fd 4 carries reports
+child -> runner; the child's fds 1/2 are pipes the runner drains and caps.
+
+Forgery resistance of results (the threat model; see also docs of ``scorer.sandbox``):
+  * A report only counts when it carries the per-test nonce. The runner draws the nonce
+    after the child has forked and sends it with the test *after* the program has loaded,
+    so a program cannot write a valid report at import time (writing fake frames to fd 4,
+    to stdout or to any other fd reads as tampering -> ``failed``).
+  * No report = no pass: ``os._exit(0)``/``sys.exit(0)`` before or during a test, closing
+    fd 4, or dying any other way is a failure (``runtime_error``/``killed``/...).
+  * The harness keeps its own references to ``exec``/``eval``/``compile``/``os.write``/
+    ``os._exit``/the codec, captured before the program loads, so patching ``builtins``,
+    ``sys.modules``, ``sys.exit``, ``os.write`` or ``json`` does not change what it does.
+  * Still forgeable inside one process (documented, not fixable without a second process
+    per test): a program that walks the interpreter (``sys._getframe``, ``gc``), uses
+    ``ctypes`` to rewrite memory, swaps the harness' function ``__code__`` or leaves a
+    thread that steals the nonce can write a valid report; and an ``exec`` assertion such as
+    ``assert candidate(x) == y`` is defeated by returning an object whose ``__eq__`` is
+    always true. ``eval`` tests avoid all of this: the child only returns a *value*, encoded
+    with a restricted codec that emits plain builtin data (exact types, never user classes),
+    and the comparison with the expected value happens on the trusted host, which never
+    sends the expected value into the sandbox. The only way to "forge" an eval test is to
+    produce the right value, i.e. to solve it.
+"""
+from __future__ import annotations
+
+import base64
+import errno
+import gc
+import json
+import math
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+
+PROTOCOL = 1
+_FRAME = struct.Struct(">I")
+_MAX_FRAME = 256 << 20          # host/runner frames
+_MAX_REPORT = 64 << 20          # child -> runner report frames
+_TAIL = 4096                    # chars of stdout/stderr kept for exec/eval tests
+_CTL_FD, _RES_FD = 3, 4
+
+
+# --------------------------------------------------------------------------- value codec
+# Encode side of the restricted tagged-JSON codec (decode side: scorer/sandbox/_value_codec.py).
+# Only exact builtin types are encoded as themselves; subclasses are encoded by value as
+# their builtin base; numpy scalars/arrays through .tolist(); anything else is
+# {"__unsupported__": type name, "repr": ...}.
+
+_MAX_DEPTH = 100
+_BIG = 1 << 62
+
+
+def _float_enc(x):
+    if math.isfinite(x):
+        return x
+    return {"__float__": "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")}
+
+
+def _unsupported(x, why=""):
+    try:
+        r = repr(x)
+    except BaseException:  # noqa: BLE001 - untrusted __repr__
+        r = "<repr failed>"
+    out = {"__unsupported__": type(x).__name__ if not why else why, "repr": r[:200]}
+    return out
+
+
+def encode_value(x, _depth=0):
+    """Encode ``x`` into plain JSON data (tagged where JSON has no type)."""
+    if _depth > _MAX_DEPTH:
+        return {"__unsupported__": "too_deep", "repr": ""}
+    t = type(x)
+    d = _depth + 1
+    if x is None or t is bool or t is str:
+        return x
+    if t is int:
+        return x if -_BIG < x < _BIG else {"__int__": hex(x)}
+    if t is float:
+        return _float_enc(x)
+    if t is list:
+        return [encode_value(v, d) for v in x]
+    if t is tuple:
+        return {"__tuple__": [encode_value(v, d) for v in x]}
+    if t is dict:
+        return {"__dict__": [[encode_value(k, d), encode_value(v, d)] for k, v in x.items()]}
+    if t is set:
+        return {"__set__": [encode_value(v, d) for v in x]}
+    if t is frozenset:
+        return {"__frozenset__": [encode_value(v, d) for v in x]}
+    if t is bytes:
+        return {"__bytes__": base64.b64encode(x).decode("ascii")}
+    if t is complex:
+        return {"__complex__": [_float_enc(x.real), _float_enc(x.imag)]}
+    # Subclasses: encode by value as the builtin base (no user methods reach the host).
+    try:
+        if isinstance(x, int):
+            return encode_value(int.__int__(x), _depth)
+        if isinstance(x, float):
+            return _float_enc(float.__float__(x))
+        if isinstance(x, str):
+            return str.__str__(x)
+        if isinstance(x, complex):
+            return encode_value(complex(float.__float__(x.real), float.__float__(x.imag)), _depth)
+        if isinstance(x, (bytes, bytearray, memoryview)):
+            return encode_value(bytes(x), _depth)
+        if isinstance(x, tuple):
+            return {"__tuple__": [encode_value(v, d) for v in tuple.__iter__(x)]}
+        if isinstance(x, list):
+            return [encode_value(v, d) for v in list.__iter__(x)]
+        if isinstance(x, dict):
+            return {"__dict__": [[encode_value(k, d), encode_value(v, d)] for k, v in dict.items(x)]}
+        if isinstance(x, frozenset):
+            return {"__frozenset__": [encode_value(v, d) for v in frozenset.__iter__(x)]}
+        if isinstance(x, set):
+            return {"__set__": [encode_value(v, d) for v in set.__iter__(x)]}
+        if (getattr(t, "__module__", "") or "").split(".")[0] == "numpy" and hasattr(x, "tolist"):
+            return encode_value(x.tolist(), d)
+    except RecursionError:
+        return {"__unsupported__": "too_deep", "repr": ""}
+    except BaseException:  # noqa: BLE001 - untrusted methods
+        pass
+    return _unsupported(x)
+
+
+# --------------------------------------------------------------------------- framing
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except InterruptedError:
+            continue
+        view = view[n:]
+
+
+def _read_exact(fd, n):
+    buf = bytearray()
+    while len(buf) < n:
+        try:
+            chunk = os.read(fd, min(n - len(buf), 1 << 20))
+        except InterruptedError:
+            continue
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def send_frame(fd, obj):
+    data = json.dumps(obj, separators=(",", ":")).encode("utf-8")
+    _write_all(fd, _FRAME.pack(len(data)) + data)
+
+
+def read_frame(fd, limit=_MAX_FRAME):
+    head = _read_exact(fd, 4)
+    if head is None:
+        return None
+    (n,) = _FRAME.unpack(head)
+    if n > limit:
+        raise ValueError("frame too large")
+    body = _read_exact(fd, n)
+    if body is None:
+        return None
+    return json.loads(body)
+
+
+# --------------------------------------------------------------------------- seccomp
+_SYSCALLS = {
+    "x86_64": (0xC000003E, dict(kill=62, tkill=200, tgkill=234, rt_sigqueueinfo=129,
+                                rt_tgsigqueueinfo=297, ptrace=101, process_vm_readv=310,
+                                process_vm_writev=311, fcntl=72, ioctl=16, prlimit64=302,
+                                pidfd_send_signal=424, pidfd_open=434, pidfd_getfd=438,
+                                process_madvise=440)),
+    "aarch64": (0xC00000B7, dict(kill=129, tkill=130, tgkill=131, rt_sigqueueinfo=138,
+                                 rt_tgsigqueueinfo=240, ptrace=117, process_vm_readv=270,
+                                 process_vm_writev=271, fcntl=25, ioctl=29, prlimit64=261,
+                                 pidfd_send_signal=424, pidfd_open=434, pidfd_getfd=438,
+                                 process_madvise=440)),
+}
+_libc = None
+
+
+def _prctl(*args):
+    global _libc
+    import ctypes
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    args = [ctypes.c_ulong(a) if isinstance(a, int) else a for a in args] + [ctypes.c_ulong(0)] * (5 - len(args))
+    return _libc.prctl(*args)
+
+
+def _seccomp_program(protected):
+    """A BPF filter: signals, ptrace, pidfds and F_SETOWN aimed at the runner fail with EPERM."""
+    import platform
+    arch = platform.machine()
+    if arch not in _SYSCALLS:
+        return None
+    audit, nr = _SYSCALLS[arch]
+    LD, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
+    ALLOW, DENY = 0x7FFF0000, 0x00050000 | errno.EPERM
+    prog = []  # (code, jt, jf, k) with labels as strings
+
+    def ins(code, k, jt=0, jf=0):
+        prog.append([code, jt, jf, k])
+
+    def label(name):
+        prog.append(name)
+
+    def arg_lo(i):
+        return 16 + 8 * i          # little endian: low word of args[i]
+
+    ins(LD, 4)
+    ins(JEQ, audit, 0, "deny")
+    ins(LD, 0)
+    if arch == "x86_64":
+        ins(JGE, 0x40000000, "deny", 0)     # x32 ABI
+    for name in ("kill", "tkill", "rt_sigqueueinfo", "pidfd_open"):
+        ins(JEQ, nr[name], "pid0", 0)
+    for name in ("tgkill", "rt_tgsigqueueinfo"):
+        ins(JEQ, nr[name], "pid01", 0)
+    ins(JEQ, nr["prlimit64"], "zero0", 0)
+    ins(JEQ, nr["fcntl"], "fcntl", 0)
+    ins(JEQ, nr["ioctl"], "ioctl", 0)
+    for name in ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_send_signal",
+                 "pidfd_getfd", "process_madvise"):
+        ins(JEQ, nr[name], "deny", 0)
+    ins(RET, ALLOW)
+    label("pid01")
+    ins(LD, arg_lo(1))
+    for p in protected:
+        ins(JEQ, p, "deny", 0)
+    label("pid0")
+    ins(LD, arg_lo(0))
+    for p in protected:
+        ins(JEQ, p, "deny", 0)
+    ins(RET, ALLOW)
+    label("zero0")
+    ins(LD, arg_lo(0))
+    ins(JEQ, 0, 0, "deny")
+    ins(LD, arg_lo(0) + 4)
+    ins(JEQ, 0, "allow", "deny")
+    label("fcntl")
+    ins(LD, arg_lo(1))
+    ins(JEQ, 8, "deny", 0)      # F_SETOWN
+    ins(JEQ, 15, "deny", 0)     # F_SETOWN_EX
+    ins(RET, ALLOW)
+    label("ioctl")
+    ins(LD, arg_lo(1))
+    ins(JEQ, 0x8901, "deny", 0)  # FIOSETOWN
+    ins(JEQ, 0x8902, "deny", 0)  # SIOCSPGRP
+    label("allow")
+    ins(RET, ALLOW)
+    label("deny")
+    ins(RET, DENY)
+    # resolve labels
+    pos, out = {}, []
+    for item in prog:
+        if isinstance(item, str):
+            pos[item] = len(out)
+        else:
+            out.append(item)
+    for i, item in enumerate(out):
+        for j in (1, 2):
+            if isinstance(item[j], str):
+                off = pos[item[j]] - (i + 1)
+                if not 0 <= off <= 255:
+                    return None
+                item[j] = off
+    return out
+
+
+_SECCOMP_KEEP = []   # the filter, built once in the runner (children only call prctl)
+
+
+def _prepare_seccomp(protected):
+    import ctypes
+    prog = _seccomp_program(protected)
+    if prog is None:
+        return None
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                    ("k", ctypes.c_uint)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(SockFilter))]
+
+    arr = (SockFilter * len(prog))(*[SockFilter(c, jt, jf, k) for c, jt, jf, k in prog])
+    fprog = SockFprog(len(prog), arr)
+    _SECCOMP_KEEP[:] = [arr, fprog]
+    return ctypes.addressof(fprog)
+
+
+def _install_seccomp(addr):
+    if not addr:
+        return False
+    if _prctl(38, 1) != 0:                          # PR_SET_NO_NEW_PRIVS
+        return False
+    return _prctl(22, 2, addr) == 0                 # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+
+
+def _protected_values():
+    vals = {0xFFFFFFFF}
+    for p in {1, os.getpid(), os.getppid(), os.getpgid(0)}:
+        if p > 0:
+            vals.add(p & 0xFFFFFFFF)
+            vals.add((-p) & 0xFFFFFFFF)
+    return sorted(vals)
+
+
+# --------------------------------------------------------------------------- the child
+def _child_main(job, scratch, seccomp_addr):
+    """Runs in the forked child: confine, load the program, then answer tests from fd 3."""
+    import io
+    import resource
+    import tempfile
+    import types
+
+    gc.enable()
+
+    limits = job["limits"]
+    os.setsid()
+    try:
+        _prctl(1, signal.SIGKILL)                       # PR_SET_PDEATHSIG
+        _prctl(4, 1)                                    # PR_SET_DUMPABLE (own /proc files)
+    except Exception:  # noqa: BLE001
+        pass
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:   # the OOM killer picks tests first
+            f.write("1000")
+    except OSError:
+        pass
+    mb = 1 << 20
+    cpu = int(math.ceil(job.get("cpu_s", 10))) + 1
+    for res, val in ((resource.RLIMIT_AS, int(limits["memory_mb"]) * mb),
+                     (resource.RLIMIT_CPU, cpu),
+                     (resource.RLIMIT_NPROC, int(limits["max_procs"])),
+                     (resource.RLIMIT_FSIZE, int(limits["file_size_mb"]) * mb),
+                     (resource.RLIMIT_CORE, 0),
+                     (resource.RLIMIT_NOFILE, 256)):
+        try:
+            soft, hard = resource.getrlimit(res)
+            if hard != resource.RLIM_INFINITY:
+                val = min(val, hard)
+            resource.setrlimit(res, (val, val))
+        except (ValueError, OSError):
+            pass
+    work = os.path.join(scratch, "job-%d" % os.getpid())
+    os.mkdir(work, 0o700)
+    os.chdir(work)
+    os.environ.clear()
+    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": work, "TMPDIR": work,
+                       "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"})
+    _install_seccomp(seccomp_addr)
+
+    # Captured before the program loads: the program may patch the originals.
+    _read, _write, _exit, _close = os.read, os.write, os._exit, os.close
+    _exec, _eval, _compile, _isinst = exec, eval, compile, isinstance
+    _dumps, _loads, _pack, _unpack = json.dumps, json.loads, _FRAME.pack, _FRAME.unpack
+    _encode, _perf = encode_value, time.perf_counter
+    _AssertionError, _SystemExit, _MemoryError = AssertionError, SystemExit, MemoryError
+    _SyntaxError, _BaseException, _str, _type, _len = SyntaxError, BaseException, str, type, len
+    _memfd = getattr(os, "memfd_create", None)
+    _dup2, _lseek = os.dup2, os.lseek
+    _TextIOWrapper, _FileIO, _ModuleType = io.TextIOWrapper, io.FileIO, types.ModuleType
+    _modules = sys.modules
+
+    def _out_streams():
+        sys.stdout = _TextIOWrapper(_FileIO(1, "w", closefd=False), encoding="utf-8",
+                                    errors="backslashreplace")
+        sys.stderr = _TextIOWrapper(_FileIO(2, "w", closefd=False), encoding="utf-8",
+                                    errors="backslashreplace", line_buffering=True)
+        return sys.stdout, sys.stderr
+
+    std = _out_streams()
+
+    def _flush():
+        for s in (sys.stdout, sys.stderr) + std:
+            try:
+                s.flush()
+            except _BaseException:  # noqa: BLE001
+                pass
+
+    def _report(obj):
+        _flush()
+        data = _dumps(obj, separators=(",", ":")).encode("utf-8")
+        _write(_RES_FD, _pack(_len(data)) + data)
+
+    def _describe(exc):
+        try:
+            return (_type(exc).__name__ + ": " + _str(exc))[:500]
+        except _BaseException:  # noqa: BLE001
+            return _type(exc).__name__
+
+    def _status_of(exc, kind):
+        if _isinst(exc, _MemoryError):
+            return "memory_limit"
+        if _isinst(exc, _SyntaxError):
+            return "syntax_error"
+        if _isinst(exc, _AssertionError) and kind == "exec":
+            return "failed"
+        if _isinst(exc, _SystemExit) and kind == "stdio" and exc.code in (None, 0):
+            return "passed"
+        return "runtime_error"
+
+    program, setup = job.get("program", ""), job.get("setup", "")
+    preload = any(t.get("kind") != "stdio" for t in job.get("tests", ()))
+    # Load: compile (and, for exec/eval tests, run) setup + program once.
+    try:
+        code_setup = _compile(setup, "<setup>", "exec") if setup else None
+        code_prog = _compile(program, "<program>", "exec")
+        ns = None
+        if preload:
+            mod = _ModuleType("solution")
+            _modules["solution"] = mod
+            ns = mod.__dict__
+            if code_setup is not None:
+                _exec(code_setup, ns)
+            _exec(code_prog, ns)
+    except _BaseException as exc:  # noqa: BLE001
+        _report({"loaded": False, "status": _status_of(exc, "load"), "error": "while loading: " + _describe(exc)})
+        _exit(0)
+    _report({"loaded": True})
+
+    while True:
+        head = b""
+        while _len(head) < 4:
+            chunk = _read(_CTL_FD, 4 - _len(head))
+            if not chunk:
+                _exit(0)
+            head += chunk
+        (n,) = _unpack(head)
+        body = b""
+        while _len(body) < n:
+            chunk = _read(_CTL_FD, min(n - _len(body), 1 << 20))
+            if not chunk:
+                _exit(0)
+            body += chunk
+        msg = _loads(body)
+        kind, nonce = msg["kind"], msg["nonce"]
+        status, value, error = "passed", None, ""
+        try:
+            if kind == "exec":
+                _exec(_compile(msg["code"], "<test>", "exec"), ns)
+            elif kind == "eval":
+                value = _encode(_eval(_compile(msg["code"], "<test>", "eval"), ns))
+            else:  # stdio: the program as __main__, stdin from a memfd at fd 0
+                data = msg.get("stdin", "").encode("utf-8")
+                if _memfd is not None:
+                    fd = _memfd("stdin")
+                else:
+                    fd = os.open(tempfile.mktemp(dir=work), os.O_RDWR | os.O_CREAT, 0o600)
+                _write_all(fd, data)
+                _lseek(fd, 0, 0)
+                _dup2(fd, 0)
+                _close(fd)
+                sys.stdin = _TextIOWrapper(_FileIO(0, "r", closefd=False), encoding="utf-8",
+                                           errors="replace")
+                main = _ModuleType("__main__")
+                main.__dict__["__builtins__"] = __builtins__
+                _modules["__main__"] = main
+                if code_setup is not None:
+                    _exec(code_setup, main.__dict__)
+                _exec(code_prog, main.__dict__)
+        except _BaseException as exc:  # noqa: BLE001
+            status, error = _status_of(exc, kind), _describe(exc)
+            if status == "passed":
+                error = ""
+        try:
+            _report({"nonce": nonce, "status": status, "value": value, "error": error})
+        except _BaseException:  # noqa: BLE001 - e.g. MemoryError while encoding
+            try:
+                _report({"nonce": nonce, "status": "memory_limit", "value": None,
+                         "error": "could not report the result"})
+            except _BaseException:  # noqa: BLE001
+                _exit(1)
+
+
+# --------------------------------------------------------------------------- runner side
+class _Child:
+    """The runner's handle on one forked child: pipes, poll loop, deadlines, output caps."""
+
+    def __init__(self, runner, job, cpu_s):
+        self.runner = runner
+        ctl_r, ctl_w = os.pipe()
+        res_r, res_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        child_job = dict(job, cpu_s=cpu_s)
+        gc.disable()
+        pid = os.fork()
+        if pid == 0:  # child
+            try:
+                for a, b in ((ctl_r, 100), (res_w, 101), (out_w, 102), (err_w, 103)):
+                    os.dup2(a, b)
+                devnull = os.open("/dev/null", os.O_RDWR)
+                os.dup2(devnull, 0)
+                os.dup2(102, 1)
+                os.dup2(103, 2)
+                os.dup2(100, _CTL_FD)
+                os.dup2(101, _RES_FD)
+                os.closerange(_RES_FD + 1, 65536)
+                _child_main(child_job, runner.scratch, runner.seccomp_addr)
+            except BaseException:  # noqa: BLE001
+                pass
+            os._exit(70)
+        gc.enable()
+        for fd in (ctl_r, res_w, out_w, err_w):
+            os.close(fd)
+        self.pid = pid
+        self.ctl, self.res, self.out, self.err = ctl_w, res_r, out_r, err_r
+        for fd in (self.ctl, self.res, self.out, self.err):
+            os.set_blocking(fd, False)
+        self.pidfd = None
+        try:
+            self.pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            pass
+        self.res_buf = bytearray()
+        self.pending = bytearray()
+        self.alive = True
+        self.status = None  # raw wait status once reaped
+        self.maxrss_kb = 0
+        self.output_cap = int(job["limits"]["output_bytes"])
+        self.reset_output()
+
+    def reset_output(self):
+        self.stdout, self.stderr = bytearray(), bytearray()
+        self.out_total = 0
+
+    def _drain(self, fd, buf):
+        """Read what is there; False when the output cap is exceeded."""
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except (BlockingIOError, InterruptedError):
+                return True
+            except OSError:
+                return True
+            if not chunk:
+                return True
+            self.out_total += len(chunk)
+            room = self.output_cap - len(buf)
+            if room > 0:
+                buf += chunk[:room]
+            if self.out_total > self.output_cap:
+                return False
+
+    def send(self, obj):
+        data = json.dumps(obj, separators=(",", ":")).encode("utf-8")
+        self.pending += _FRAME.pack(len(data)) + data
+        self._flush_pending()
+
+    def _flush_pending(self):
+        while self.pending:
+            try:
+                n = os.write(self.ctl, self.pending)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # child gone
+                self.pending.clear()
+                return
+            del self.pending[:n]
+
+    def _frame(self):
+        if len(self.res_buf) < 4:
+            return None
+        (n,) = _FRAME.unpack(self.res_buf[:4])
+        if n > _MAX_REPORT:
+            return {"__bad__": "report too large"}
+        if len(self.res_buf) < 4 + n:
+            return None
+        body = bytes(self.res_buf[4:4 + n])
+        del self.res_buf[:4 + n]
+        try:
+            msg = json.loads(body)
+        except (ValueError, RecursionError):
+            return {"__bad__": "malformed report"}
+        return msg if isinstance(msg, dict) else {"__bad__": "malformed report"}
+
+    def _reap(self, block):
+        if not self.alive:
+            return True
+        try:
+            pid, status, ru = os.wait4(self.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            self.alive = False
+            return True
+        if pid == 0:
+            return False
+        self.alive, self.status, self.maxrss_kb = False, status, ru.ru_maxrss
+        return True
+
+    def wait(self, deadline):
+        """Wait for the next report frame: ("report", msg) | ("timeout",) | ("output_limit",) | ("exited",)."""
+        msg = self._frame()
+        if msg is not None:
+            return ("report", msg)
+        res_open = True
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                return ("timeout",)
+            p = select.poll()
+            if res_open:
+                p.register(self.res, select.POLLIN)
+            p.register(self.out, select.POLLIN)
+            p.register(self.err, select.POLLIN)
+            if self.pending:
+                p.register(self.ctl, select.POLLOUT)
+            if self.pidfd is not None and self.alive:
+                p.register(self.pidfd, select.POLLIN)
+            timeout_ms = max(1, int((deadline - now) * 1000) + 1)
+            if self.pidfd is None:
+                timeout_ms = min(timeout_ms, 20)
+            try:
+                events = p.poll(timeout_ms)
+            except InterruptedError:
+                continue
+            for fd, ev in events:
+                if fd == self.out:
+                    if not self._drain(self.out, self.stdout):
+                        return ("output_limit",)
+                elif fd == self.err:
+                    if not self._drain(self.err, self.stderr):
+                        return ("output_limit",)
+                elif fd == self.ctl:
+                    self._flush_pending()
+            for fd, ev in events:
+                if fd == self.res:
+                    try:
+                        chunk = os.read(self.res, 1 << 20)
+                    except (BlockingIOError, InterruptedError):
+                        chunk = None
+                    if chunk == b"":
+                        res_open = False
+                    elif chunk:
+                        self.res_buf += chunk
+                        msg = self._frame()
+                        if msg is not None:
+                            self.drain_all()
+                            return ("report", msg)
+            if self.pidfd is None or any(fd == self.pidfd for fd, _ in events):
+                if self._reap(block=False):
+                    # Late bytes: the report may have been written just before exit.
+                    try:
+                        while True:
+                            chunk = os.read(self.res, 1 << 20)
+                            if not chunk:
+                                break
+                            self.res_buf += chunk
+                    except OSError:
+                        pass
+                    msg = self._frame()
+                    if msg is not None:
+                        self.drain_all()
+                        return ("report", msg)
+                    self.drain_all()
+                    return ("exited",)
+
+    def drain_all(self):
+        ok1 = self._drain(self.out, self.stdout)
+        ok2 = self._drain(self.err, self.stderr)
+        return ok1 and ok2
+
+    def kill(self, block=True):
+        for target in (-self.pid, self.pid):
+            try:
+                os.kill(target, signal.SIGKILL)
+            except OSError:
+                pass
+        for fd in (self.ctl, self.res, self.out, self.err, self.pidfd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.ctl = self.res = self.out = self.err = self.pidfd = None
+        self._reap(block=block)
+
+    def death(self):
+        """Describe how the child ended: (status, error, exit_signal)."""
+        st = self.status
+        if st is None:
+            return "killed", "child vanished", None
+        if os.WIFSIGNALED(st):
+            sig = os.WTERMSIG(st)
+            if sig == signal.SIGXCPU:
+                return "timeout", "CPU time limit exceeded", sig
+            mem_kb = int(self.runner.limits_mb * 1024)
+            if sig == signal.SIGKILL and mem_kb and self.maxrss_kb >= 0.9 * mem_kb:
+                return "memory_limit", "killed near the memory limit", sig
+            return "killed", "killed by signal %d" % sig, sig
+        code = os.WEXITSTATUS(st)
+        return "runtime_error", "exited with status %d before the test finished" % code, None
+
+
+def _text(b, full):
+    s = bytes(b).decode("utf-8", "replace")
+    return s if full else s[-_TAIL:]
+
+
+class Runner:
+    def __init__(self, scratch, own_pidns):
+        self.scratch = scratch
+        self.own_pidns = own_pidns and os.getpid() <= 50
+        self.protected = _protected_values()
+        self.seccomp_addr = _prepare_seccomp(self.protected)
+        self.seccomp = self._probe_seccomp()
+        if not self.seccomp:
+            self.seccomp_addr = None
+        self.limits_mb = 0
+        self.dying = []
+        gc.freeze()            # forked children do not touch (copy) the runner's objects
+
+    def _probe_seccomp(self):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ok = _install_seccomp(self.seccomp_addr)
+                if ok:
+                    try:
+                        os.kill(os.getppid(), 0)
+                        ok = False          # the filter did not bite
+                    except PermissionError:
+                        ok = True
+                os._exit(0 if ok else 1)
+            except BaseException:  # noqa: BLE001
+                os._exit(1)
+        _, st = os.waitpid(pid, 0)
+        return os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
+
+    # ------------------------------------------------------------------ cleanup
+    def _strays(self):
+        keep = {1, os.getpid(), os.getppid()}
+        out = []
+        for name in os.listdir("/proc"):
+            if not name.isdigit() or int(name) in keep:
+                continue
+            try:
+                with open("/proc/%s/stat" % name, "rb") as f:
+                    state = f.read().rsplit(b")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state not in (b"Z", b"X"):
+                out.append(int(name))
+        return out
+
+    def _sweep(self):
+        """One pass: SIGKILL every process of the sandbox but init, the runner and its parent."""
+        if not self.own_pidns:
+            return False
+        pids = self._strays()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        return bool(pids)
+
+    def _kill_strays(self):
+        """Sweep until the sandbox holds no process but init and the runner (fork bombs race)."""
+        for _ in range(200):
+            self._reap_any()
+            if not self._sweep():
+                return
+            time.sleep(0.001)
+
+    def after_job(self):
+        """Cleanup after the answer was sent: reap, kill stragglers, empty the scratch dirs."""
+        for c in self.dying:
+            c._reap(block=True)
+        self.dying = []
+        self._kill_strays()
+        self._reap_any()
+        self._clean_scratch()
+
+    def _reap_any(self):
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+
+    def _clean_scratch(self):
+        import shutil
+        for root in (self.scratch, "/dev/shm"):
+            try:
+                entries = os.listdir(root)
+            except OSError:
+                continue
+            for name in entries:
+                path = os.path.join(root, name)
+
+                def onerror(fn, p, exc):
+                    try:
+                        os.chmod(os.path.dirname(p), 0o700)
+                        os.chmod(p, 0o700)
+                        fn(p)
+                    except OSError:
+                        pass
+                try:
+                    if os.path.isdir(path) and not os.path.islink(path):
+                        shutil.rmtree(path, onerror=onerror)
+                    else:
+                        os.unlink(path)
+                except OSError:
+                    pass
+
+    # ------------------------------------------------------------------ jobs
+    def run_job(self, job):
+        tests = job["tests"]
+        limits = job["limits"]
+        self.limits_mb = limits["memory_mb"]
+        shared = job.get("isolation") == "shared"
+        results = [None] * len(tests)
+        load_failure = None
+        i = 0
+        while i < len(tests):
+            if load_failure is not None:
+                results[i] = dict(load_failure, id=tests[i]["id"])
+                i += 1
+                continue
+            group = tests[i:] if shared else tests[i:i + 1]
+            cpu_s = sum(2 * self._timeout(t, limits) for t in group)
+            child = _Child(self, job, cpu_s)
+            try:
+                load_failure = self._load(child, tests[i], limits)
+                if load_failure is not None:
+                    continue
+                for t in group:
+                    results[i] = self._run_test(child, t, limits)
+                    i += 1
+                    if not child.alive or results[i - 1].get("_dead"):
+                        break
+            finally:
+                child.kill(block=False)
+                if child.alive:
+                    self.dying.append(child)
+                self._sweep()
+        for r in results:
+            r.pop("_dead", None)
+        return {"status": "ok", "tests": results, "seccomp": self.seccomp}
+
+    @staticmethod
+    def _timeout(t, limits):
+        v = t.get("timeout_s")
+        return float(v if v is not None else limits["timeout_s"])
+
+    def _load(self, child, first, limits):
+        """None when the program loaded; else the failure every remaining test inherits."""
+        t0 = time.monotonic()
+        ev = child.wait(t0 + self._timeout(first, limits))
+        took = time.monotonic() - t0
+        base = {"duration_s": took, "value": None, "exit_signal": None}
+        if ev[0] == "report":
+            msg = ev[1]
+            if msg.get("loaded") is True:
+                return None
+            status = msg.get("status")
+            if msg.get("loaded") is False and status in ("syntax_error", "runtime_error", "memory_limit"):
+                child.drain_all()
+                return dict(base, status=status, error=str(msg.get("error", ""))[:500],
+                            stdout=_text(child.stdout, False), stderr=_text(child.stderr, False))
+            return dict(base, status="failed", error="tampered: unexpected message while loading")
+        if ev[0] == "timeout":
+            return dict(base, status="timeout", error="timed out while loading the program",
+                        stdout=_text(child.stdout, False), stderr=_text(child.stderr, False))
+        if ev[0] == "output_limit":
+            return dict(base, status="output_limit", error="output limit exceeded while loading",
+                        stdout=_text(child.stdout, False), stderr=_text(child.stderr, False))
+        status, error, sig = child.death()
+        if status == "runtime_error":
+            error = error.replace("before the test finished", "while loading the program")
+        return dict(base, status=status, error=error, exit_signal=sig,
+                    stdout=_text(child.stdout, False), stderr=_text(child.stderr, False))
+
+    def _run_test(self, child, t, limits):
+        nonce = os.urandom(16).hex()
+        child.reset_output()
+        t0 = time.monotonic()
+        child.send({"kind": t["kind"], "code": t.get("code", ""), "stdin": t.get("stdin", ""),
+                    "nonce": nonce})
+        ev = child.wait(t0 + self._timeout(t, limits))
+        took = time.monotonic() - t0
+        full = t["kind"] == "stdio"
+        out = {"id": t["id"], "duration_s": took, "value": None, "exit_signal": None, "error": ""}
+        if ev[0] == "report":
+            msg = ev[1]
+            if msg.get("nonce") != nonce or "__bad__" in msg:
+                out.update(status="failed", error="tampered: report without the test's nonce", _dead=True)
+            else:
+                status = msg.get("status")
+                if status not in ("passed", "failed", "runtime_error", "syntax_error", "memory_limit"):
+                    status, msg = "failed", {"error": "tampered: unknown status"}
+                out.update(status=status, error=str(msg.get("error", ""))[:500])
+                if t["kind"] == "eval" and status == "passed":
+                    out["value"] = msg.get("value")
+        elif ev[0] == "timeout":
+            out.update(status="timeout", error="wall-clock limit of %.3g s exceeded" % self._timeout(t, limits), _dead=True)
+        elif ev[0] == "output_limit":
+            out.update(status="output_limit", error="more than %d bytes of output" % child.output_cap, _dead=True)
+        else:
+            status, error, sig = child.death()
+            out.update(status=status, error=error, exit_signal=sig, _dead=True)
+        out["stdout"] = _text(child.stdout, full)
+        out["stderr"] = _text(child.stderr, False)
+        return out
+
+
+def _serve(runner, rfd, wfd):
+    while True:
+        try:
+            req = read_frame(rfd)
+        except (ValueError, OSError):
+            return
+        if req is None:
+            return
+        op = req.get("op")
+        if op == "ping":
+            resp = {"ok": True, "protocol": PROTOCOL, "pid": os.getpid(), "seccomp": runner.seccomp,
+                    "own_pidns": runner.own_pidns, "python": sys.version.split()[0]}
+        elif op == "run":
+            try:
+                resp = runner.run_job(req["job"])
+            except Exception as exc:  # noqa: BLE001 - a runner bug is an infrastructure error
+                resp = {"status": "sandbox_error", "error": "runner: %s: %s" % (type(exc).__name__, exc)}
+        else:
+            resp = {"status": "sandbox_error", "error": "unknown op %r" % (op,)}
+        try:
+            send_frame(wfd, resp)
+        except OSError:
+            return
+        if op == "run":
+            runner.after_job()
+
+
+def main(argv=None):
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    g = ap.add_mutually_exclusive_group(required=True)
+    g.add_argument("--socket", help="listen on this Unix socket path, serve the first client")
+    g.add_argument("--stdio", action="store_true", help="serve frames on stdin/stdout")
+    ap.add_argument("--scratch", default="/tmp", help="writable directory for test working dirs")
+    ap.add_argument("--own-pidns", action="store_true",
+                    help="the runner is alone in its PID namespace: kill every stray process after a job")
+    args = ap.parse_args(argv)
+    try:
+        _prctl(4, 0)                                    # PR_SET_DUMPABLE=0: no ptrace, no /proc/<pid>/mem
+    except Exception:  # noqa: BLE001
+        pass
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    runner = Runner(args.scratch, args.own_pidns)
+    if args.stdio:
+        rfd, wfd = os.dup(0), os.dup(1)
+        devnull = os.open("/dev/null", os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
+        for fd in (rfd, wfd):
+            os.set_inheritable(fd, False)
+        _serve(runner, rfd, wfd)
+        return 0
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    tmp = args.socket + ".tmp"
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+    srv.bind(tmp)
+    srv.listen(1)
+    os.rename(tmp, args.socket)      # appears atomically once it accepts
+    conn, _ = srv.accept()
+    srv.close()
+    try:
+        os.unlink(args.socket)       # no one else (no test) can connect later
+    except OSError:
+        pass
+    _serve(runner, conn.fileno(), conn.fileno())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

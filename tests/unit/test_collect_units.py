@@ -1,0 +1,174 @@
+"""Collector pieces without Ray: journal, plan keys, offline backends, vLLM batching/accounting
+(with a stand-in for vllm.LLM: no GPU in this test suite)."""
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from benchmarks import Task
+from collector._journal import JournalWriter, prune_journal, read_journal
+from collector._plan import count_tokens, expand
+from collector._spec import ModelSpec, parse_job
+from collector._types import Request
+from collector.backends import VLLMEngine, get_backend
+from collector.backends._offline import load_samples
+from collector.errors import JobError
+
+
+def _task(i: int = 0) -> Task:
+    return Task(benchmark="humaneval", version="t", task_id=f"T/{i}", kind="function", language="python",
+                dimension="code_generation", prompt=f"def f{i}(x):\n    \"\"\"Return x.\"\"\"\n",
+                reference=f"def f{i}(x):\n    return x\n", entry_point=f"f{i}")
+
+
+def test_journal_survives_a_torn_line_and_prunes_durable_files(tmp_path):
+    w = JournalWriter(tmp_path, prefix="model/a")
+    w.append({"generation_id": "g1", "raw_output": "x"})
+    w.append({"generation_id": "g2", "raw_output": "y"})
+    w.close()
+    with open(w.path, "a") as f:
+        f.write('{"generation_id": "g3", "raw_')          # a crash mid-write
+    recs = [r for _, r in read_journal(tmp_path)]
+    assert [r["generation_id"] for r in recs] == ["g1", "g2"]
+    assert prune_journal(tmp_path, {"g1"}) == 0 and w.path.exists()
+    assert prune_journal(tmp_path, {"g1", "g2"}) == 1 and not w.path.exists()
+
+
+def test_journal_of_a_live_other_process_is_never_pruned(tmp_path):
+    path = tmp_path / f"m-1-abcdef12.jsonl"            # pid 1 is alive (init)
+    path.write_text('{"generation_id": "g"}\n')
+    assert prune_journal(tmp_path, {"g"}) == 0 and path.exists()
+    assert prune_journal(tmp_path, {"g"}, closed={path}) == 1
+
+
+JOB = """\
+benchmarks: [{name: humaneval}]
+models:
+  - {id: ref, backend: reference}
+  - {id: gpt, backend: openai, prices: {input_per_mtok: 1, output_per_mtok: 2}, retry: {max_attempts: %d}}
+sampling: {temperature: %s, n: 2}
+"""
+
+
+def test_generation_ids_follow_outputs_not_client_settings(tmp_path):
+    tasks = {"humaneval": [_task(0), _task(1)]}
+    a = expand(parse_job(JOB % (3, "0.0")), tasks, tmp_path, "r1")
+    b = expand(parse_job(JOB % (9, "0.0")), tasks, tmp_path, "r2")        # retries: same ids
+    c = expand(parse_job(JOB % (3, "0.7")), tasks, tmp_path, "r3")        # temperature: new ids
+    ids = lambda items: [it.request.generation_id for it in items]  # noqa: E731
+    assert len(a) == 2 * 2 * 2 and len(set(ids(a))) == 8
+    assert ids(a) == ids(b) and not set(ids(a)) & set(ids(c))
+    assert [it.model.id for it in a[:2]] == ["ref", "gpt"]                # interleaved by model
+    assert a[0].request.est_input_tokens == count_tokens(a[0].request.prompt_text) > 0
+
+
+def test_replay_and_reference_backends(tmp_path):
+    samples = tmp_path / "s.jsonl"
+    samples.write_text('{"task_id": "T/0", "completion": "    return x\\n"}\n'
+                       '{"task_id": "T/0", "solution": "def f0(x): return 1"}\n')
+    assert load_samples(samples) == {"T/0": ["    return x\n", "def f0(x): return 1"]}
+    spec = ModelSpec(id="rp", backend="replay", samples=str(samples), style="completion")
+    job = parse_job(JOB % (3, "0.0"))
+    items = expand(job.model_copy(update={"models": [spec]}), {"humaneval": [_task(0), _task(1)]}, tmp_path, "r")
+    assert [(it.request.task.task_id, it.request.sample_index) for it in items] == [("T/0", 0), ("T/0", 1)]
+    backend = get_backend("replay")(spec, base_dir=tmp_path)
+    out = asyncio.run(backend.complete(items[1].request))
+    assert out.text == "def f0(x): return 1" and out.cost_usd == 0.0
+    ref = get_backend("reference")(ModelSpec(id="r", backend="reference"))
+    text = asyncio.run(ref.complete(items[0].request)).text
+    assert text.startswith("```python\n") and "return x" in text
+    (tmp_path / "bad.jsonl").write_text('{"task": 1}\n')
+    with pytest.raises(JobError, match=r"bad.jsonl:1"):
+        load_samples(tmp_path / "bad.jsonl")
+
+
+# ----------------------------------------------------------------------------- vLLM
+@dataclass
+class _Out:
+    text: str
+    token_ids: list[int]
+    finish_reason: str
+
+
+@dataclass
+class _ReqOut:
+    request_id: str
+    prompt_token_ids: list[int]
+    outputs: list[_Out]
+
+
+class FakeLLM:
+    """Stands in for vllm.LLM: records batches, answers deterministically."""
+
+    def __init__(self):
+        self.calls: list[int] = []
+
+    def generate(self, prompts, params, use_tqdm=False):
+        self.calls.append(len(prompts))
+        return [_ReqOut(str(i), list(range(len(p.split()))),
+                        [_Out(f"out:{p[:5]}", list(range(p_.max_tokens)), "length")])
+                for i, (p, p_) in enumerate(zip(prompts, params))]
+
+    def chat(self, convs, params, use_tqdm=False):
+        return self.generate([c[-1]["content"] for c in convs], params)
+
+
+@dataclass
+class FakeParams:
+    temperature: float
+    top_p: float
+    max_tokens: int
+    seed: int | None = None
+
+
+def _req(i: int, max_tokens: int = 4) -> Request:
+    return Request(generation_id=f"g{i}", model_id="local", task=_task(i),
+                   messages=[{"role": "user", "content": f"prompt number {i}"}], prompt_text=f"prompt number {i}",
+                   sample_index=0, sampling={"temperature": 0.0, "top_p": 1.0, "max_tokens": max_tokens, "seed": 7})
+
+
+def test_vllm_engine_shares_gpu_seconds_by_tokens():
+    spec = ModelSpec(id="local", backend="vllm", model="tiny", tensor_parallel_size=2, gpu_hour_usd=2.0)
+    llm = FakeLLM()
+    eng = VLLMEngine(spec, llm=llm, sampling_params_cls=FakeParams)
+    items = [{"messages": r.messages, "prompt_text": r.prompt_text, "sampling": r.sampling, "seed": r.seed,
+              "style": "completion"} for r in (_req(1, 4), _req(2, 12))]
+    res = eng.generate_batch(items)
+    assert llm.calls == [2]
+    assert [r["output_tokens"] for r in res] == [4, 12] and res[0]["finish_reason"] == "length"
+    total = sum(r["gpu_seconds"] for r in res)
+    assert total == pytest.approx(res[0]["latency_s"] * 2)            # wall x TP GPUs
+    assert res[1]["gpu_seconds"] > res[0]["gpu_seconds"]
+
+
+def test_vllm_backend_micro_batches_concurrent_requests():
+    spec = ModelSpec(id="local", backend="vllm", model="tiny", batch_size=8, gpu_hour_usd=1.0, style="completion")
+    llm = FakeLLM()
+    eng = VLLMEngine(spec, llm=llm, sampling_params_cls=FakeParams)
+    backend = get_backend("vllm")(spec, engines=[eng], max_wait_s=0.05)
+
+    async def go():
+        out = await asyncio.gather(*[backend.complete(_req(i)) for i in range(20)])
+        await backend.aclose()
+        return out
+    outs = asyncio.run(go())
+    assert len(outs) == 20 and all(o.output_tokens == 4 for o in outs)
+    assert sum(backend.batches) == 20 and max(backend.batches) == 8 and len(backend.batches) <= 4
+    assert all(o.gpu_seconds >= 0 for o in outs)
+
+
+def test_vllm_without_the_extra_is_a_job_error(monkeypatch):
+    import builtins
+    real = builtins.__import__
+
+    def no_vllm(name, *a, **k):
+        if name == "vllm":
+            raise ImportError("no vllm")
+        return real(name, *a, **k)
+    monkeypatch.setattr(builtins, "__import__", no_vllm)
+    with pytest.raises(JobError, match="gpu extra"):
+        VLLMEngine(ModelSpec(id="x", backend="vllm"))

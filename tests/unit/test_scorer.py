@@ -1,0 +1,222 @@
+"""Scorer logic (planning, judging, caching, statuses) against an in-process test double.
+
+The double runs only the trusted snippets written in this file; the real sandboxes are
+exercised in tests/integration/test_scorer_sandbox.py and test_canonical_solutions.py.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass
+
+import pytest
+
+from benchmarks import Task
+from benchmarks import TestCase as Case
+from scorer import Scorer, ScoreResult
+from scorer._plan import plan_assert
+from scorer.sandbox import JobResult
+from scorer.sandbox import TestResult as Res
+
+
+class InProcessDouble:
+    """Runs a SandboxJob in this process (trusted test code only); counts jobs."""
+
+    def __init__(self, broken: bool = False) -> None:
+        self.jobs = []
+        self.broken = broken
+
+    def describe(self) -> str:
+        return "double:inprocess"
+
+    def run(self, job):
+        self.jobs.append(job)
+        if self.broken:
+            return JobResult(status="sandbox_error", error="container vanished")
+        out = []
+        for t in job.tests:
+            ns: dict = {"__name__": "__main__" if t.kind == "stdio" else "prog"}
+            buf = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(buf):
+                    if t.kind == "stdio":
+                        import sys
+                        old, sys.stdin = sys.stdin, io.StringIO(t.stdin)
+                        try:
+                            exec(job.setup + "\n" + job.program, ns)
+                        finally:
+                            sys.stdin = old
+                        out.append(Res(t.id, "passed", stdout=buf.getvalue()))
+                        continue
+                    exec(job.setup + "\n" + job.program, ns)
+                    if t.kind == "eval":
+                        out.append(Res(t.id, "passed", value=_encode(eval(t.code, ns))))
+                    else:
+                        exec(t.code, ns)
+                        out.append(Res(t.id, "passed"))
+            except AssertionError as e:
+                out.append(Res(t.id, "failed", error=f"AssertionError: {e}"))
+            except SyntaxError as e:
+                out.append(Res(t.id, "syntax_error", error=str(e)))
+            except Exception as e:
+                out.append(Res(t.id, "runtime_error", error=f"{type(e).__name__}: {e}"))
+        return JobResult(status="ok", tests=out, backend="double", host="here")
+
+
+def _encode(v):
+    # what the sandbox codec does for a type it cannot carry
+    if isinstance(v, (type(None), bool, int, float, str, bytes, list, tuple, dict, set, frozenset,
+                      complex)):
+        return v
+    return {"__unsupported__": type(v).__name__, "repr": repr(v)}
+
+
+@dataclass
+class Ext:
+    status: str = "ok"
+    code: str | None = None
+    label: str | None = None
+    detail: str = ""
+
+
+def mbpp_task():
+    tests = [Case("assert", code=f"assert add(*{a}) == {r}") for a, r in
+             [((1, 2), 3), ((2, 2), 4), ((0, 0), 0), ((-1, 1), 0)]]
+    return Task("mbpp-sanitized", "1", "1", "function", "python", "code_generation", "add", "",
+                visible_tests=(tests[0],), hidden_tests=tuple(tests[1:]), entry_point="add",
+                setup_code="import math")
+
+
+def test_mbpp_asserts_counted_separately_with_setup_code():
+    sb = InProcessDouble()
+    s = Scorer(sb)
+    good = s.score(mbpp_task(), Ext(code="def add(a, b):\n    return int(math.fsum([a, b]))\n"))
+    assert (good.status, good.visible_passed, good.hidden_passed, good.hidden_total) == ("scored", 1, 3, 3)
+    assert good.pass_visible and good.pass_hidden and good.score == 1.0 and good.error_type is None
+    bad = s.score(mbpp_task(), Ext(code="def add(a, b):\n    return a + b if a >= 0 else 99\n"))
+    assert (bad.visible_passed, bad.hidden_passed, bad.pass_visible, bad.pass_hidden) == (1, 2, True, False)
+    assert bad.error_type == "assertion_failed" and bad.score == pytest.approx(2 / 3)
+    row = bad.as_row()
+    assert "test_suite_hash" not in row and row["sandbox"] == "double:inprocess"
+    assert bad.test_suite_hash == good.test_suite_hash and len(good.test_suite_hash) == 32
+
+
+def test_assert_planning():
+    assert plan_assert(Case("assert", code="assert f(1) == [1, (2,)]"))[0] == "assert_eq"
+    mode, code, _ = plan_assert(Case("assert", code="import math\ncandidate = f\nassert candidate(2) == math.pi"))
+    assert mode == "assert_eq_pair" and code.startswith("(exec(")
+    assert plan_assert(Case("assert", code="assert abs(f(1) - 0.5) < 1e-6"))[0] == "exec"
+    assert plan_assert(Case("assert", code="for i in range(3):\n    assert f(i) == i"))[0] == "exec"
+
+
+def test_humaneval_style_prefix_and_pair_and_exec_fallback():
+    pre = "import math\ncandidate = g\n"
+    cases = (Case("assert", code=pre + "assert candidate(16) == math.sqrt(16)"),
+             Case("assert", code=pre + "assert abs(candidate(9) - 3) < 1e-9"),
+             Case("assert", code=pre + "assert candidate(0) == 0.0"))
+    task = Task("humaneval", "1", "HumanEval/x", "function", "python", "code_generation", "g", "",
+                hidden_tests=cases, entry_point="g")
+    r = Scorer(InProcessDouble()).score(task, Ext(code="import math\ndef g(x):\n    return math.sqrt(x)\n"))
+    assert (r.hidden_passed, r.hidden_total, r.pass_hidden, r.pass_visible) == (3, 3, True, None)
+    # a value the codec cannot carry is judged by running the assertion itself
+    odd = ("class V(float):\n    pass\n"
+           "class W:\n    def __eq__(self, o):\n        return True\n"
+           "def g(x):\n    return W()\n")
+    r = Scorer(InProcessDouble()).score(task, Ext(code=odd))
+    assert r.hidden_passed == 2  # W() == anything, but abs(W() - 3) raises
+
+
+def evalplus_task(tmp=None):
+    base = (Case("call", args=[[1.0, 2.0]], expected_known=False),
+            Case("call", args=[[0.1, 0.2]], expected_known=False))
+    plus = (Case("call", args=[[1e308, float("inf")]], expected_known=False),)
+    ref = "def mean(xs):\n    return sum(xs) / len(xs)\n"
+    return Task("humaneval-plus", "0.1.10", "HumanEval/x", "function", "python", "code_generation",
+                "mean", ref, visible_tests=base, hidden_tests=base + plus, entry_point="mean",
+                metadata={"n_base": 2})
+
+
+def test_evalplus_expected_from_reference_cached_on_disk(tmp_path):
+    sb = InProcessDouble()
+    s = Scorer(sb, cache_dir=tmp_path)
+    close = "def mean(xs):\n    return sum(x / len(xs) for x in xs)\n"
+    r = s.score(evalplus_task(), Ext(code=close))
+    assert (r.visible_passed, r.hidden_passed, r.hidden_total) == (2, 3, 3), r
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    n_jobs = len(sb.jobs)
+    wrong = s.score(evalplus_task(), Ext(code="def mean(xs):\n    return (xs[0] + xs[1]) / 2 if xs[1] < 1e300 else 0.0\n"))
+    assert (wrong.visible_passed, wrong.hidden_passed, wrong.error_type) == (2, 2, "wrong_output")
+    assert len(sb.jobs) == n_jobs + 1          # the reference is not run again
+    sb2 = InProcessDouble()
+    Scorer(sb2, cache_dir=tmp_path).score(evalplus_task(), Ext(code=close))
+    assert len(sb2.jobs) == 1 and sb2.jobs[0].program == close   # read from disk
+    # tests duplicated between visible and hidden run once
+    assert len(sb2.jobs[0].tests) == 3
+
+
+def test_failures_get_their_own_error_types():
+    s = Scorer(InProcessDouble())
+    t = mbpp_task()
+    assert s.score(t, Ext(status="no_code_extracted")).error_type == "no_code_extracted"
+    syn = s.score(t, Ext(code="def add(a, b) return a"))
+    assert (syn.error_type, syn.hidden_passed, syn.status) == ("syntax_error", 0, "scored")
+    rt = s.score(t, Ext(code="def add(a, b):\n    return a / 0\n"))
+    assert rt.error_type == "runtime_error" and rt.stderr_tail and "ZeroDivisionError" in rt.stderr_tail
+    tr = s.score(t, Ext(code="def add(a, b):\n    return 0\n"), truncated=True)
+    assert tr.error_type == "truncated"
+
+
+def test_sandbox_failure_is_infrastructure_not_a_model_failure():
+    r = Scorer(InProcessDouble(broken=True)).score(mbpp_task(), Ext(code="def add(a, b):\n    return a+b\n"))
+    assert r.status == "sandbox_error" and r.error_type == "sandbox_error"
+    assert r.pass_hidden is None and r.score is None and not r.counts_for_pass_rate
+
+
+def test_stdio_apps_and_runbugrun():
+    cases = (Case("stdio", stdin="2 3\n", expected="5\n"), Case("stdio", stdin="1 1\n", expected="2"))
+    apps = Task("apps", "1", "0001", "stdio", "python", "code_generation", "", "",
+                visible_tests=cases[:1], hidden_tests=cases[1:])
+    prog = "a, b = map(int, input().split())\nprint(' ', a + b)\n"
+    r = Scorer(InProcessDouble()).score(apps, Ext(code=prog))
+    assert (r.pass_visible, r.pass_hidden) == (True, True)
+    rbr = Task("runbugrun", "1", "p1", "stdio", "python", "bug_fixing", "", "",
+               visible_tests=cases[:1], hidden_tests=cases[1:])
+    r = Scorer(InProcessDouble()).score(rbr, Ext(code="a, b = map(int, input().split())\nprint(a + b + 1e-5)\n"))
+    assert r.pass_hidden
+    r = Scorer(InProcessDouble()).score(rbr, Ext(code="print(3)\n"))
+    assert (r.pass_visible, r.pass_hidden, r.error_type) == (False, False, "wrong_output")
+
+
+def test_apps_call_based_solution_class():
+    cases = (Case("call", args=[[2, 3, 4, 7, 11], 5], expected=[9]),)
+    task = Task("apps", "1", "2404", "stdio", "python", "code_generation", "", "",
+                visible_tests=cases, hidden_tests=cases, entry_point="findKthPositive")
+    prog = ("class Solution:\n    def findKthPositive(self, arr, k):\n"
+            "        s = set(arr); n = 0\n        while k:\n            n += 1\n"
+            "            k -= n not in s\n        return n\n")
+    r = Scorer(InProcessDouble()).score(task, Ext(code=prog))
+    assert r.pass_hidden and r.hidden_total == 1
+
+
+def test_codebleu_and_labels():
+    t = Task("codexglue-java-cs", "1", "0", "translation", "c_sharp", "translation", "x",
+             "public int F(int a){return a+1;}")
+    r = Scorer(InProcessDouble()).score(t, Ext(code="public int F(int b){return b+1;}"))
+    assert 0 < r.codebleu < 1 and r.score == r.codebleu and r.syntax_match == 1.0
+    same = Scorer(InProcessDouble()).score(t, Ext(code=t.reference))
+    assert same.codebleu == pytest.approx(1.0)
+    none = Scorer(InProcessDouble()).score(t, Ext(status="no_code_extracted"))
+    assert none.score == 0.0 and none.error_type == "no_code_extracted"
+    sv = Task("sven", "1", "cwe-089/1", "classification", "python", "vulnerability_detection", "x", "yes")
+    s = Scorer(InProcessDouble())
+    assert s.score(sv, Ext(label="Yes")).score == 1.0
+    no = s.score(sv, Ext(label="no"))
+    assert (no.score, no.predicted_label, no.true_label, no.error_type) == (0.0, "no", "yes", "wrong_output")
+    assert s.score(sv, Ext(status="undecided")).error_type == "undecided_label"
+
+
+def test_score_result_row_matches_scores_schema():
+    from warehouse import TABLES
+
+    cols = set(TABLES["scores"].names)
+    assert set(ScoreResult().as_row()) <= cols
