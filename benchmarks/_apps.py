@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ._data import find_local, iter_jsonl, need, read_json, search_dirs, where_to_put
+from ._data import record_context, find_local, iter_jsonl, need, read_json, search_dirs, where_to_put
 from ._errors import BenchmarkError
 from ._registry import BenchmarkInfo, register
 from ._split import split_tests
@@ -25,6 +25,16 @@ from ._types import Task, TestCase
 
 log = logging.getLogger(__name__)
 MAPCODER = "apps/mapcoder/selected150.jsonl"
+
+#: The import header APPS's own evaluator (``testing_util.run_test``) puts before every program,
+#: less ``numpy`` (not in the sandbox image). Extraction prepends it to APPS programs.
+PRELUDE = (
+    "import sys\nimport time\nimport itertools\nfrom itertools import accumulate, product, permutations, "
+    "combinations\nimport collections\nfrom collections import Counter, OrderedDict, deque, defaultdict, "
+    "ChainMap\nfrom functools import lru_cache\nimport math\nfrom math import sqrt, sin, cos, tan, ceil, fabs, "
+    "floor, gcd, exp, log, log2\nimport fractions\nfrom typing import List, Tuple\nimport random\nimport heapq\n"
+    "from heapq import *\n"
+)
 
 
 def _apps_dir(data_dir: str | Path | None) -> Path | None:
@@ -66,9 +76,10 @@ def _make_task(task_id: str, question: str, tests: list[TestCase], fn_name: str 
         # (``Solution().<fn>`` for LeetCode-style starters); prompts and extraction treat it as a function.
         meta["prompt_kind"] = "function"
         meta["list_wrapped_outputs"] = True   # APPS accepts ``out == expected`` or ``out == expected[0]``
-        if "class Solution" in starter:
+        if "class Solution" in starter or (solutions and "class Solution" in str(solutions[0])):
             meta["call_via_class"] = "Solution"
     meta["n_solutions"] = len(solutions)
+    meta["prelude"] = PRELUDE
     return Task(
         benchmark="apps", version="1.0", task_id=task_id, kind="stdio",
         language="python", dimension="code_generation", prompt=question.strip(),
@@ -113,20 +124,21 @@ def _iter_rows(path: Path):
 def _load_hf_rows(path: Path, split_name: str) -> list[Task]:
     tasks = []
     for lineno, rec in _iter_rows(path):
-        need(rec, ("problem_id", "question", "input_output"), path, f"line {lineno}")
-        where = f"{path}: line {lineno}"
-        try:
-            io = json.loads(rec["input_output"]) if rec["input_output"] else {"inputs": [], "outputs": []}
-            solutions = json.loads(rec["solutions"]) if rec.get("solutions") else []
-        except json.JSONDecodeError as exc:
-            raise BenchmarkError(f"{where}: malformed JSON string field ({exc.msg})") from None
-        tests, fn_name = _tests_from_io(io, where)
-        if not tests:
-            log.info("%s: APPS problem %s has no tests; skipped", where, rec["problem_id"])
-            continue
-        meta = {"source": "apps-hf", "url": rec.get("url")}
-        tasks.append(_make_task(f"{split_name}/{int(rec['problem_id']):04d}", rec["question"], tests, fn_name,
-                                rec.get("starter_code") or "", solutions, rec.get("difficulty"), meta))
+        with record_context(path, f"line {lineno}"):
+            need(rec, ("problem_id", "question", "input_output"), path, f"line {lineno}")
+            where = f"{path}: line {lineno}"
+            try:
+                io = json.loads(rec["input_output"]) if rec["input_output"] else {"inputs": [], "outputs": []}
+                solutions = json.loads(rec["solutions"]) if rec.get("solutions") else []
+            except json.JSONDecodeError as exc:
+                raise BenchmarkError(f"{where}: malformed JSON string field ({exc.msg})") from None
+            tests, fn_name = _tests_from_io(io, where)
+            if not tests:
+                log.info("%s: APPS problem %s has no tests; skipped", where, rec["problem_id"])
+                continue
+            meta = {"source": "apps-hf", "url": rec.get("url")}
+            tasks.append(_make_task(f"{split_name}/{int(rec['problem_id']):04d}", rec["question"], tests, fn_name,
+                                    rec.get("starter_code") or "", solutions, rec.get("difficulty"), meta))
     return tasks
 
 
@@ -159,29 +171,30 @@ def _fn_name(starter: str) -> str | None:
 def _load_mapcoder(path: Path) -> list[Task]:
     tasks = []
     for lineno, rec in iter_jsonl(path):
-        need(rec, ("id", "description", "difficulty", "test_list", "starter_code"), path, f"line {lineno}")
-        where = f"{path}: line {lineno}"
-        starter = (rec.get("starter_code") or "").strip("\n").replace("\t", "    ").rstrip()
-        fn_name = _fn_name(starter) if starter else None
-        tests = []
-        for i, pair in enumerate(rec["test_list"]):
-            if not isinstance(pair, dict) or "input" not in pair or "output" not in pair:
-                raise BenchmarkError(f"{where}: test_list[{i}] needs 'input' and 'output'")
-            out = pair["output"]
-            expected = out[0] if isinstance(out, list) and len(out) == 1 else out
-            if fn_name:
-                tests.append(TestCase(kind="call", args=_parse_mapcoder_args(pair["input"]), expected=expected,
-                                      name=f"test_list#{i}"))
-            else:
-                tests.append(TestCase(kind="stdio", stdin=pair["input"], expected=_output_text(expected),
-                                      name=f"test_list#{i}"))
-        if not tests:
-            raise BenchmarkError(f"{where}: empty test_list")
-        meta = {"source": "mapcoder150", "source_line": lineno}
-        task = _make_task(f"mapcoder150/{rec['id']}", rec["description"], tests, fn_name,
-                          starter + "\n" if starter else "", [], rec["difficulty"], meta)
-        task.metadata.pop("list_wrapped_outputs", None)   # MapCoder wraps every output: unwrapped above
-        tasks.append(task)
+        with record_context(path, f"line {lineno}"):
+            need(rec, ("id", "description", "difficulty", "test_list", "starter_code"), path, f"line {lineno}")
+            where = f"{path}: line {lineno}"
+            starter = (rec.get("starter_code") or "").strip("\n").replace("\t", "    ").rstrip()
+            fn_name = _fn_name(starter) if starter else None
+            tests = []
+            for i, pair in enumerate(rec["test_list"]):
+                if not isinstance(pair, dict) or "input" not in pair or "output" not in pair:
+                    raise BenchmarkError(f"{where}: test_list[{i}] needs 'input' and 'output'")
+                out = pair["output"]
+                expected = out[0] if isinstance(out, list) and len(out) == 1 else out
+                if fn_name:
+                    tests.append(TestCase(kind="call", args=_parse_mapcoder_args(pair["input"]), expected=expected,
+                                          name=f"test_list#{i}"))
+                else:
+                    tests.append(TestCase(kind="stdio", stdin=pair["input"], expected=_output_text(expected),
+                                          name=f"test_list#{i}"))
+            if not tests:
+                raise BenchmarkError(f"{where}: empty test_list")
+            meta = {"source": "mapcoder150", "source_line": lineno}
+            task = _make_task(f"mapcoder150/{rec['id']}", rec["description"], tests, fn_name,
+                              starter + "\n" if starter else "", [], rec["difficulty"], meta)
+            task.metadata.pop("list_wrapped_outputs", None)   # MapCoder wraps every output: unwrapped above
+            tasks.append(task)
     return tasks
 
 
@@ -198,7 +211,8 @@ def _load(data_dir: str | Path | None, split: str | None) -> list[Task]:
             rel_parts = problem.relative_to(root).parts
             if split != "all" and split not in rel_parts:
                 continue
-            tasks.append(_load_folder(problem, root))
+            with record_context(problem, "APPS problem folder"):
+                tasks.append(_load_folder(problem, root))
         for name in ("train", "test"):
             if split not in ("all", name):
                 continue

@@ -275,3 +275,20 @@ def need(record: dict[str, Any], fields: tuple[str, ...], path: Path, where: str
     missing = [name for name in fields if name not in record]
     if missing:
         raise BenchmarkError(f"{path}: {where}: missing field(s) {', '.join(missing)}")
+
+
+class record_context:
+    """Turn a loader's surprise (wrong type, bad shape) on one record into a BenchmarkError naming it."""
+
+    def __init__(self, path: Path | str, where: str) -> None:
+        self.path, self.where = path, where
+
+    def __enter__(self) -> "record_context":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None and issubclass(exc_type, (KeyError, TypeError, ValueError, IndexError,
+                                                          AttributeError, OSError)) and not issubclass(exc_type, BenchmarkError):
+            detail = " ".join(str(exc).split())[:200]
+            raise BenchmarkError(f"{self.path}: {self.where}: malformed record ({exc_type.__name__}: {detail})") from None
+        return False

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._data import iter_jsonl, need, resolve
+from ._data import record_context, iter_jsonl, need, resolve
 from ._registry import BenchmarkInfo, register
-from ._split import shown_in
+from ._split import normalise, shown_in
 from ._types import Task, TestCase
 
 FIELDS = ("task_id", "prompt", "entry_point", "canonical_solution", "base_input", "plus_input", "atol")
@@ -22,27 +22,29 @@ def _make_loader(benchmark: str, relpath: str, version: str, is_mbpp: bool):
         path = resolve(relpath, data_dir, alternatives=(relpath.removesuffix(".gz"),))
         tasks = []
         for lineno, rec in iter_jsonl(path):
-            need(rec, FIELDS, path, f"line {lineno}")
-            task_id = rec["task_id"]
-            base = rec["base_input"]
-            plus = rec["plus_input"]
-            if is_mbpp:
-                base = mbpp_deserialize_inputs(task_id, base)
-                plus = mbpp_deserialize_inputs(task_id, plus)
-            base_tests = tuple(_call(args, f"base#{i}") for i, args in enumerate(base))
-            plus_tests = tuple(_call(args, f"plus#{i}") for i, args in enumerate(plus))
-            # A plus input readable off the prompt is not hidden information: treat it as visible.
-            shown = tuple(t for t in plus_tests if shown_in(t, rec["prompt"]))
-            tasks.append(Task(
-                benchmark=benchmark, version=version, task_id=task_id, kind="function",
-                language="python", dimension="code_generation", prompt=rec["prompt"],
-                reference=rec["prompt"] + rec["canonical_solution"],
-                visible_tests=base_tests + shown, hidden_tests=base_tests + plus_tests,
-                entry_point=rec["entry_point"], starter_code="" if is_mbpp else rec["prompt"],
-                atol=float(rec["atol"] or 0.0),
-                metadata={"source_line": lineno, "n_base": len(base_tests), "n_plus": len(plus_tests),
-                          "contract": rec.get("contract", "")},
-            ))
+            with record_context(path, f"line {lineno}"):
+                need(rec, FIELDS, path, f"line {lineno}")
+                task_id = rec["task_id"]
+                base = rec["base_input"]
+                plus = rec["plus_input"]
+                if is_mbpp:
+                    base = mbpp_deserialize_inputs(task_id, base)
+                    plus = mbpp_deserialize_inputs(task_id, plus)
+                base_tests = tuple(_call(args, f"base#{i}") for i, args in enumerate(base))
+                plus_tests = tuple(_call(args, f"plus#{i}") for i, args in enumerate(plus))
+                # A plus input readable off the prompt is not hidden information: treat it as visible.
+                flat = normalise(rec["prompt"])
+                shown = tuple(t for t in plus_tests if shown_in(t, rec["prompt"], flat))
+                tasks.append(Task(
+                    benchmark=benchmark, version=version, task_id=task_id, kind="function",
+                    language="python", dimension="code_generation", prompt=rec["prompt"],
+                    reference=rec["prompt"] + rec["canonical_solution"],
+                    visible_tests=base_tests + shown, hidden_tests=base_tests + plus_tests,
+                    entry_point=rec["entry_point"], starter_code="" if is_mbpp else rec["prompt"],
+                    atol=float(rec["atol"] or 0.0),
+                    metadata={"source_line": lineno, "n_base": len(base_tests), "n_plus": len(plus_tests),
+                              "contract": rec.get("contract", "")},
+                ))
         return tasks
 
     return load

@@ -5,7 +5,7 @@ import ast
 import textwrap
 from pathlib import Path
 
-from ._data import iter_jsonl, need, resolve
+from ._data import record_context, iter_jsonl, need, resolve
 from ._errors import BenchmarkError
 from ._registry import BenchmarkInfo, register
 from ._split import parse_quietly
@@ -65,18 +65,19 @@ def _load(data_dir: str | Path | None, split: str | None) -> list[Task]:
     path = resolve(RELPATH, data_dir, alternatives=("humaneval/HumanEval.jsonl",))
     tasks = []
     for lineno, rec in iter_jsonl(path):
-        need(rec, FIELDS, path, f"line {lineno}")
-        try:
-            hidden = split_check(rec["test"], rec["entry_point"])
-        except (SyntaxError, ValueError) as exc:
-            raise BenchmarkError(f"{path}: line {lineno} ({rec['task_id']}): unusable test code ({exc})") from None
-        tasks.append(Task(
-            benchmark="humaneval", version=INFO.version, task_id=rec["task_id"], kind="function",
-            language="python", dimension="code_generation", prompt=rec["prompt"],
-            reference=rec["prompt"] + rec["canonical_solution"], visible_tests=(), hidden_tests=hidden,
-            entry_point=rec["entry_point"], starter_code=rec["prompt"],
-            metadata={"source_line": lineno},
-        ))
+        with record_context(path, f"line {lineno}"):
+            need(rec, FIELDS, path, f"line {lineno}")
+            try:
+                hidden = split_check(rec["test"], rec["entry_point"])
+            except (SyntaxError, ValueError) as exc:
+                raise BenchmarkError(f"{path}: line {lineno} ({rec['task_id']}): unusable test code ({exc})") from None
+            tasks.append(Task(
+                benchmark="humaneval", version=INFO.version, task_id=rec["task_id"], kind="function",
+                language="python", dimension="code_generation", prompt=rec["prompt"],
+                reference=rec["prompt"] + rec["canonical_solution"], visible_tests=(), hidden_tests=hidden,
+                entry_point=rec["entry_point"], starter_code=rec["prompt"],
+                metadata={"source_line": lineno},
+            ))
     return tasks
 
 

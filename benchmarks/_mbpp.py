@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from ._data import iter_jsonl, need, read_json, resolve
+from ._data import record_context, iter_jsonl, need, read_json, resolve
 from ._errors import BenchmarkError
 from ._registry import BenchmarkInfo, register
 from ._split import parse_quietly, split_tests
@@ -40,10 +40,10 @@ def entry_point_of(code: str, assertion: str) -> str | None:
 
 
 def _task(benchmark: str, version: str, rec: dict[str, Any], text: str, setup: str, path: Path,
-          lineno: int) -> Task:
+          lineno: int, where: str) -> Task:
     test_list = rec["test_list"]
     if not isinstance(test_list, list) or not test_list:
-        raise BenchmarkError(f"{path}: record {lineno} (task_id {rec['task_id']}): empty test_list")
+        raise BenchmarkError(f"{path}: {where} (task_id {rec['task_id']}): test_list must be a non-empty list")
     code = rec["code"].replace("\r\n", "\n").replace("\r", "\n")
     tests = [TestCase(kind="assert", code=a.replace("\r\n", "\n").strip(), name=f"test_list#{i}")
              for i, a in enumerate(test_list)]
@@ -52,7 +52,8 @@ def _task(benchmark: str, version: str, rec: dict[str, Any], text: str, setup: s
     if same:
         meta["hidden_equals_visible"] = True
     if rec.get("challenge_test_list"):
-        meta["challenge_test_list"] = list(rec["challenge_test_list"])
+        # not scored (as upstream); only counted, so no test text sits in task features
+        meta["n_challenge_tests"] = len(rec["challenge_test_list"])
     return Task(
         benchmark=benchmark, version=version, task_id=str(rec["task_id"]), kind="function",
         language="python", dimension="code_generation", prompt=text.strip(), reference=code,
@@ -66,9 +67,11 @@ def _load_full(data_dir: str | Path | None, split: str | None) -> list[Task]:
     path = resolve("mbpp/mbpp.jsonl", data_dir)
     tasks = []
     for lineno, rec in iter_jsonl(path):
-        need(rec, ("task_id", "text", "code", "test_list"), path, f"line {lineno}")
-        if _in_split(int(rec["task_id"]), split):
-            tasks.append(_task("mbpp", "1.0", rec, rec["text"], rec.get("test_setup_code") or "", path, lineno))
+        with record_context(path, f"line {lineno}"):
+            need(rec, ("task_id", "text", "code", "test_list"), path, f"line {lineno}")
+            if _in_split(int(rec["task_id"]), split):
+                tasks.append(_task("mbpp", "1.0", rec, rec["text"], rec.get("test_setup_code") or "", path, lineno,
+                                  f"line {lineno}"))
     return tasks
 
 
@@ -79,12 +82,13 @@ def _load_sanitized(data_dir: str | Path | None, split: str | None) -> list[Task
         raise BenchmarkError(f"{path}: expected a JSON list of tasks")
     tasks = []
     for index, rec in enumerate(records):
-        if not isinstance(rec, dict):
-            raise BenchmarkError(f"{path}: record {index}: expected a JSON object")
-        need(rec, ("task_id", "prompt", "code", "test_list"), path, f"record {index}")
-        if _in_split(int(rec["task_id"]), split):
-            setup = "\n".join(rec.get("test_imports") or [])
-            tasks.append(_task("mbpp-sanitized", "1.0", rec, rec["prompt"], setup, path, index))
+        with record_context(path, f"record {index}"):
+            if not isinstance(rec, dict):
+                raise BenchmarkError(f"{path}: record {index}: expected a JSON object")
+            need(rec, ("task_id", "prompt", "code", "test_list"), path, f"record {index}")
+            if _in_split(int(rec["task_id"]), split):
+                setup = "\n".join(rec.get("test_imports") or [])
+                tasks.append(_task("mbpp-sanitized", "1.0", rec, rec["prompt"], setup, path, index, f"record {index}"))
     return tasks
 
 

@@ -10,7 +10,7 @@ import logging
 from collections import defaultdict
 from pathlib import Path
 
-from ._data import iter_jsonl, need, resolve
+from ._data import record_context, iter_jsonl, need, resolve
 from ._errors import BenchmarkError
 from ._registry import BenchmarkInfo, register
 from ._split import split_tests
@@ -24,10 +24,11 @@ TESTS = "runbugrun/tests_all.jsonl.gz"
 def load_tests(path: Path) -> dict[str, list[TestCase]]:
     by_problem: dict[str, list[tuple[int, TestCase]]] = defaultdict(list)
     for lineno, rec in iter_jsonl(path):
-        need(rec, ("id", "problem_id", "input", "output"), path, f"line {lineno}")
-        test = TestCase(kind="stdio", stdin=str(rec["input"]), expected=str(rec["output"]),
-                        name=f"test#{rec['id']}")
-        by_problem[str(rec["problem_id"])].append((int(rec["id"]), test))
+        with record_context(path, f"line {lineno}"):
+            need(rec, ("id", "problem_id", "input", "output"), path, f"line {lineno}")
+            test = TestCase(kind="stdio", stdin=str(rec["input"]), expected=str(rec["output"]),
+                            name=f"test#{rec['id']}")
+            by_problem[str(rec["problem_id"])].append((int(rec["id"]), test))
     return {pid: [t for _, t in sorted(rows, key=lambda r: r[0])] for pid, rows in by_problem.items()}
 
 
@@ -43,23 +44,24 @@ def _load(data_dir: str | Path | None, split: str | None) -> list[Task]:
     tests = load_tests(tests_path)
     tasks, skipped = [], 0
     for lineno, rec in iter_jsonl(bugs_path):
-        need(rec, ("id", "problem_id", "buggy_code", "fixed_code"), bugs_path, f"line {lineno}")
-        problem_tests = tests.get(str(rec["problem_id"]))
-        if not problem_tests:
-            skipped += 1
-            continue
-        visible, hidden, same = split_tests(problem_tests, rec["buggy_code"])
-        meta = {"problem_id": rec["problem_id"], "labels": rec.get("labels", []),
-                "buggy_submission_id": rec.get("buggy_submission_id"),
-                "fixed_submission_id": rec.get("fixed_submission_id"), "source_line": lineno,
-                "prompt_kind": "refinement"}
-        if same:
-            meta["hidden_equals_visible"] = True
-        tasks.append(Task(
-            benchmark="runbugrun", version="0.0.1", task_id=str(rec["id"]), kind="stdio", language="python",
-            dimension="bug_fixing", prompt=rec["buggy_code"], reference=rec["fixed_code"],
-            visible_tests=visible, hidden_tests=hidden, metadata=meta,
-        ))
+        with record_context(bugs_path, f"line {lineno}"):
+            need(rec, ("id", "problem_id", "buggy_code", "fixed_code"), bugs_path, f"line {lineno}")
+            problem_tests = tests.get(str(rec["problem_id"]))
+            if not problem_tests:
+                skipped += 1
+                continue
+            visible, hidden, same = split_tests(problem_tests, rec["buggy_code"])
+            meta = {"problem_id": rec["problem_id"], "labels": rec.get("labels", []),
+                    "buggy_submission_id": rec.get("buggy_submission_id"),
+                    "fixed_submission_id": rec.get("fixed_submission_id"), "source_line": lineno,
+                    "prompt_kind": "refinement"}
+            if same:
+                meta["hidden_equals_visible"] = True
+            tasks.append(Task(
+                benchmark="runbugrun", version="0.0.1", task_id=str(rec["id"]), kind="stdio", language="python",
+                dimension="bug_fixing", prompt=rec["buggy_code"], reference=rec["fixed_code"],
+                visible_tests=visible, hidden_tests=hidden, metadata=meta,
+            ))
     if skipped:
         log.info("runbugrun: %d bugs skipped (no tests for their problem in %s)", skipped, tests_path)
     return tasks

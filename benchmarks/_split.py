@@ -23,9 +23,13 @@ def normalise(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def shown_in(test: TestCase, shown: str) -> bool:
-    """Whether ``test``'s hidden content can be read off ``shown`` (prompt + visible tests)."""
-    flat = normalise(shown)
+def shown_in(test: TestCase, shown: str, flat: str | None = None) -> bool:
+    """Whether ``test``'s hidden content can be read off ``shown`` (prompt + visible tests).
+
+    ``flat`` is ``normalise(shown)``, passed in when checking many tests against one text.
+    """
+    if flat is None:
+        flat = normalise(shown)
     if test.kind == "assert":
         body = normalise(assert_text(test.code))
         return bool(body) and body in flat
@@ -35,7 +39,7 @@ def shown_in(test: TestCase, shown: str) -> bool:
     if test.kind == "call":
         for arg in test.args or ():
             text = repr(arg)
-            if len(text) > MIN_REPR_CHARS and (text in shown or normalise(text) in flat):
+            if len(text) > MIN_REPR_CHARS and text in shown:
                 return True
     return False
 
@@ -70,8 +74,9 @@ def split_tests(tests: Sequence[TestCase], shown: str, *, n_visible: int = 1
     visible = list(tests[:n_visible])
     hidden: list[TestCase] = []
     seen_text = shown + "\n" + "\n".join(_test_text(t) for t in visible)
+    flat = normalise(seen_text)
     for test in tests[n_visible:]:
-        if shown_in(test, seen_text) or any(_same(test, v) for v in visible):
+        if shown_in(test, seen_text, flat) or any(_same(test, v) for v in visible):
             visible.append(test)
         else:
             hidden.append(test)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._data import iter_jsonl, need, resolve
+from ._data import record_context, iter_jsonl, need, resolve
 from ._registry import BenchmarkInfo, register
 from ._types import Task
 
@@ -22,19 +22,20 @@ def _load(data_dir: str | Path | None, split: str | None) -> list[Task]:
         for cwe in CWES:
             path = resolve(f"sven/data_train_val/{part}/cwe-{cwe}.jsonl", data_dir)
             for lineno, rec in iter_jsonl(path):
-                need(rec, FIELDS, path, f"line {lineno}")
-                if not str(rec["file_name"]).endswith(".py"):
-                    continue
-                base = f"{part}/cwe-{cwe}/{lineno}"
-                meta = {"cwe": rec["vul_type"], "func_name": rec["func_name"], "file_name": rec["file_name"],
-                        "commit_link": rec.get("commit_link"), "source_line": lineno}
-                for variant, source, label in (("vulnerable", rec["func_src_before"], "yes"),
-                                               ("fixed", rec["func_src_after"], "no")):
-                    tasks.append(Task(
-                        benchmark="sven", version="1.0", task_id=f"{base}/{variant}", kind="classification",
-                        language="python", dimension="vulnerability_detection", prompt=source, reference=label,
-                        metadata={**meta, "variant": variant},
-                    ))
+                with record_context(path, f"line {lineno}"):
+                    need(rec, FIELDS, path, f"line {lineno}")
+                    if not str(rec["file_name"]).endswith(".py"):
+                        continue
+                    base = f"{part}/cwe-{cwe}/{lineno}"
+                    meta = {"cwe": rec["vul_type"], "func_name": rec["func_name"], "file_name": rec["file_name"],
+                            "commit_link": rec.get("commit_link"), "source_line": lineno}
+                    for variant, source, label in (("vulnerable", rec["func_src_before"], "yes"),
+                                                   ("fixed", rec["func_src_after"], "no")):
+                        tasks.append(Task(
+                            benchmark="sven", version="1.0", task_id=f"{base}/{variant}", kind="classification",
+                            language="python", dimension="vulnerability_detection", prompt=source, reference=label,
+                            metadata={**meta, "variant": variant},
+                        ))
     return tasks
 
 

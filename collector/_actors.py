@@ -7,8 +7,11 @@ journal folder; vLLM replicas, which need GPUs, are separate actors (backends/_v
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +46,7 @@ class ModelWorker:
 
     def __init__(self, spec_json: dict[str, Any], *, base_dir: str, journal_dir: str | None,
                  circuit_threshold: int = 10, secret: Secret | None = None,
-                 backend_kwargs: dict[str, Any] | None = None):
+                 backend_kwargs: dict[str, Any] | None = None, driver_pid: int | None = None):
         self.spec = ModelSpec.model_validate(spec_json)
         cls = get_backend(self.spec.backend)
         env = cls.key_env(self.spec)
@@ -53,6 +56,8 @@ class ModelWorker:
         backend = cls(self.spec, api_key=key, base_dir=Path(base_dir), **(backend_kwargs or {}))
         self.client = ModelClient(self.spec, backend, circuit_threshold=circuit_threshold)
         self.journal = JournalWriter(journal_dir, prefix=self.spec.id) if journal_dir else None
+        if driver_pid is not None and driver_pid != os.getpid():
+            _watch_driver(driver_pid)
 
     async def generate(self, req: Request) -> dict[str, Any]:
         c = await self.client.generate(req)
@@ -65,7 +70,8 @@ class ModelWorker:
             truncated=c.truncated, status=c.status, error_detail=c.error_detail,
             request_id=c.request_id, attempts=c.attempts, created_at=now_utc().isoformat())
         if self.journal is not None and c.status != "circuit_open":
-            self.journal.append(row)      # durable before it is acknowledged
+            # durable before it is acknowledged; fsync off the event loop (it paces the limiter)
+            await asyncio.to_thread(self.journal.append, row)
         return row
 
     def stats(self) -> dict[str, Any]:
@@ -77,6 +83,27 @@ class ModelWorker:
         await self.client.aclose()
         if self.journal is not None:
             self.journal.close()
+
+
+def _watch_driver(pid: int, period_s: float = 0.05) -> None:
+    """Exit this actor process the moment the driver dies.
+
+    Ray reaps a dead driver's actors only after a while; meanwhile they would keep sending
+    requests that a rerun sends again (paid twice). Exiting closes the open connections, so
+    an unfinished request is abandoned, and whatever completed is already in the journal.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(period_s)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="driver-watchdog", daemon=True).start()
 
 
 def model_actor_cls():

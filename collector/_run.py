@@ -336,6 +336,8 @@ class Collector:
         self._settled = asyncio.Event()
         self._score_q = asyncio.Queue()
         actors = self._start_model_actors({it.model.id for it in todo})
+        # wait until every model actor is up (its backend built): fail before dispatching
+        await asyncio.gather(*[a.stats.remote() for a in actors.values() if not isinstance(a, ModelWorker)])
         scorers: list[Any] = []
         score_tasks: list[asyncio.Task] = []
         if self.job.scoring.enabled and (todo or rescore):
@@ -410,7 +412,7 @@ class Collector:
             actors[m.id] = cls.options(
                 num_cpus=0, max_concurrency=max(16, m.concurrency * 4),
                 scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False),
-            ).remote(m.model_dump(mode="json"), **kwargs_for[m.id])
+            ).remote(m.model_dump(mode="json"), driver_pid=os.getpid(), **kwargs_for[m.id])
         return actors
 
     async def _dispatch(self, todo: list[WorkItem], actors: dict[str, Any]) -> None:

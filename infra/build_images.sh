@@ -71,7 +71,12 @@ ctx=$(mktemp -d /tmp/codeharvest-ctx.XXXXXX)
 cp "$DOCKERFILE" "$ctx/Dockerfile"
 cp "$RUNNER" "$ctx/runner.py"
 runner_sha=$(sha256sum "$RUNNER" | cut -c1-64)
-docker build -q --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "RUNNER_SHA256=$runner_sha" \
-    --label "codeharvest.inputs_sha256=$hash" -t "$IMAGE" "$ctx" >/dev/null
+if ! docker build -q --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "RUNNER_SHA256=$runner_sha" \
+    --label "codeharvest.inputs_sha256=$hash" -t "$IMAGE" "$ctx" >/tmp/codeharvest-build.log 2>&1; then
+    grep -v -i 'deprecated\|buildx\|docs.docker.com' /tmp/codeharvest-build.log >&2 || true
+    rm -rf "$ctx"
+    log "error: docker build failed"
+    exit 1
+fi
 rm -rf "$ctx"
 log "built $IMAGE from $BASE_IMAGE ($(( $(date +%s) - start )) s)"

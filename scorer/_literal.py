@@ -15,6 +15,8 @@ from ._errors import ScorerError
 def to_source(value: Any) -> str:
     """Python source that evaluates to ``value`` (builtins only, no imports)."""
     t = type(value)
+    if t is int and not -(1 << 62) < value < (1 << 62):
+        return f"int({hex(value)!r}, 16)"
     if value is None or t is bool or t is int or t is str or t is bytes:
         return repr(value)
     if t is float:
@@ -45,8 +47,10 @@ def to_source(value: Any) -> str:
 def encode(value: Any) -> Any:
     """A JSON-able form that keeps the Python types EvalPlus comparisons depend on."""
     t = type(value)
-    if value is None or t is bool or t is int or t is str:
+    if value is None or t is bool or t is str:
         return value
+    if t is int:  # JSON (and int->str) cannot carry arbitrarily large ints: hex can
+        return value if -(1 << 62) < value < (1 << 62) else {"__i__": hex(value)}
     if t is float:
         if math.isnan(value) or math.isinf(value):
             return {"__f__": repr(value)}
@@ -92,6 +96,8 @@ def decode(obj: Any) -> Any:
     if isinstance(obj, dict):
         if "__f__" in obj:
             return float(obj["__f__"])
+        if "__i__" in obj:
+            return int(obj["__i__"], 16)
         if "__t__" in obj:
             return tuple(decode(v) for v in obj["__t__"])
         if "__s__" in obj:

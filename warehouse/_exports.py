@@ -14,7 +14,7 @@ import os
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from itertools import combinations
@@ -335,6 +335,8 @@ def export_data(source: Any, fmt: str, out: str | Path, options: ExportOptions |
     opt = options or ExportOptions()
     if fmt not in EXPORTS:
         raise WarehouseError(f"unknown export format {fmt!r} (formats: {', '.join(sorted(EXPORTS))})")
+    if "://" in str(out):
+        raise WarehouseError(f"--out must be a local path (got {str(out)!r})")
     out = Path(out)
     ext = out.suffix.lower()
     kind = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(ext)

@@ -22,7 +22,7 @@ import pandas as pd
 from ._analytics import check_selection, first_samples, model_summary, oracle_gap, query_df
 from ._errors import WarehouseError
 from ._exports import readable_mode
-from ._routing import DEFAULT_LAMBDAS, RoutingResult, evaluate_routing
+from ._routing import DEFAULT_LAMBDAS, RoutingResult, evaluate_routing, multi_model_table
 
 log = logging.getLogger(__name__)
 
@@ -188,8 +188,7 @@ def _default_pair(fs: pd.DataFrame) -> tuple[str, str] | None:
     return order[0], order[-1]
 
 
-def _frontier(bench: str, fs: pd.DataFrame, gap_row: pd.Series | None,
-              routing: RoutingResult | None) -> str:
+def _frontier(bench: str, fs: pd.DataFrame, routing: RoutingResult | None) -> str:
     per_model = fs.groupby("model_id").agg(quality=("quality", "mean"), cost=("cost_usd", "mean"))
     max_cost = float(per_model.cost.max() or 0.0)
     rel = per_model.cost / max_cost if max_cost > 0 else per_model.cost * 0.0
@@ -200,9 +199,12 @@ def _frontier(bench: str, fs: pd.DataFrame, gap_row: pd.Series | None,
         scale = routing.strong_mean_cost_usd / max_cost if max_cost > 0 else 0.0
         xs += list(routing.table.cost * scale)
     plot = _Plot(max(xs + [1e-9]), f"cost-quality frontier on {bench}")
-    if gap_row is not None:
-        plot.hline(float(gap_row.oracle), "#000", f"Oracle, all models ({gap_row.oracle:.2f})")
-        plot.hline(float(gap_row.sbs), "#888", f"SBS {gap_row.sbs_model} ({gap_row.sbs:.2f})")
+    # Oracle and SBS on the plotted quality (all-pass), over tasks every model answered
+    wide = fs.pivot_table(index="task_key", columns="model_id", values="quality", aggfunc="first").dropna()
+    if len(wide.columns) >= 2 and len(wide):
+        means = wide.mean()
+        plot.hline(float(wide.max(axis=1).mean()), "#000", f"Oracle, all models ({wide.max(axis=1).mean():.2f})")
+        plot.hline(float(means.max()), "#888", f"SBS {means.idxmax()} ({means.max():.2f})")
     if routing is not None:
         t = routing.table
         orc = t[t.policy == "oracle"].sort_values("cost")
@@ -249,7 +251,6 @@ def build_report(source: Any, *, benchmarks: Sequence[str] | None = None,
            "OG = Oracle − SBS; WCR: share of tasks whose best model is not the SBS. Tasks scored for every model.</p>",
            _table(og, [("benchmark", "benchmark"), ("sbs_model", "SBS model"), ("models", "models"), ("tasks", "tasks"),
                        ("sbs", "SBS"), ("oracle", "Oracle"), ("og", "OG"), ("wcr", "WCR")])]
-    gaps = og.set_index("benchmark") if not og.empty else pd.DataFrame()
     for bench in sorted(set(ms.benchmark)):
         fs = fs_all[fs_all.benchmark == bench]
         if fs.empty:
@@ -264,9 +265,23 @@ def build_report(source: Any, *, benchmarks: Sequence[str] | None = None,
                 if pairs and bench in pairs:
                     raise
                 log.info("no routing section for %s: %s", bench, exc)
-        gap_row = gaps.loc[bench] if bench in gaps.index else None
+        if fs.model_id.nunique() >= 2:
+            try:
+                mm = multi_model_table(source, bench)
+            except WarehouseError as exc:
+                log.info("no multi-model table for %s: %s", bench, exc)
+            else:
+                out.append("<h3>Models and routers</h3><p class='note'>ES: mean score; relative cost: share of "
+                           "calls × price / the most expensive model's price; CS: price / cheapest price; "
+                           "CS⁻¹ = 1 − (CS − 1)/(max CS − 1); RS = (1 − λ2)·ES + λ2·CS⁻¹; rs@λ2 routes every "
+                           "task to the model with the best RS, oracle to the per-task best (ties to the cheaper).</p>")
+                rs_cols = [(c, c.replace("rs@", "RS λ2=")) for c in mm.columns if c.startswith("rs@")]
+                mm = mm.assign(chosen_model=mm.get("chosen_model"))
+                out.append(_table(mm, [("name", "model / router"), ("kind", "kind"), ("tasks", "tasks"), ("es", "ES"),
+                                       ("relative_cost", "relative cost"), ("cs", "CS"), ("cs_inv", "CS⁻¹")]
+                                  + rs_cols + [("chosen_model", "routes to")]))
         out.append("<h3>Cost–quality frontier</h3>")
-        out.append(_frontier(bench, fs, gap_row, routing))
+        out.append(_frontier(bench, fs, routing))
         if routing is not None:
             out.append(f"<h3>Routing: {_e(routing.cheap)} (cheap) → {_e(routing.strong)} (strong)</h3>"
                        f"<p class='note'>{routing.n_tasks} evaluation tasks ({routing.n_val} validation tasks calibrate "
@@ -278,7 +293,7 @@ def build_report(source: Any, *, benchmarks: Sequence[str] | None = None,
             out.append(_table(t, [("policy", "policy"), ("lambda", "λ"), ("pass_rate_ci", "hidden pass rate"),
                                   ("cost_ci", "cost"), ("reward_ci", "reward R"), ("escalation_rate", "escalation"),
                                   ("regret_ci", "regret to oracle")]))
-    out.append("<h2>Error types per model</h2><p class='note'>First-sample and all-sample outcomes: "
+    out.append("<h2>Error types per model</h2><p class='note'>Every sample: "
                "passed, model failures by error type, and infrastructure failures (excluded from rates).</p>")
     err = query_df(source, "SELECT benchmark, model_id, CASE WHEN outcome_status = 'unscored' THEN 'unscored' "
                            "WHEN outcome_status = 'infra_error' THEN 'infra:' || coalesce(infra_kind, 'unknown') "
@@ -302,6 +317,8 @@ def build_report(source: Any, *, benchmarks: Sequence[str] | None = None,
 
 def write_report(source: Any, out: str | Path, **kwargs: Any) -> Path:
     """Write ``build_report`` to ``out`` atomically (temp file + rename)."""
+    if "://" in str(out):
+        raise WarehouseError(f"--out must be a local path (got {str(out)!r})")
     out = Path(out)
     text = build_report(source, **kwargs)
     out.parent.mkdir(parents=True, exist_ok=True)

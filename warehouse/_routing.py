@@ -16,7 +16,9 @@ answer, its visible-test outcome and both models' hidden outcomes and costs. Pol
 
 Quality ``s`` is the hidden all-pass verdict (0/1; the score where a benchmark has no tests);
 cost ``c`` is normalised so the mean strong-model spend over the evaluation tasks is 1.0;
-reward ``R = s - lambda * c``; regret = R(oracle) - R(policy).
+reward ``R = s - lambda * c``; regret = R(oracle) - R(policy) (up-front policies can beat the
+sequential oracle, which always pays for the cheap call first: their regret may be negative).
+One scored sample per task and model is used (the lowest sample index).
 """
 from __future__ import annotations
 
@@ -249,6 +251,9 @@ def multi_model_table(source: Any, benchmark: str, models: Sequence[str] | None 
     models of share of calls x price / max price. RS = lambda1 * ES + lambda2 * CS^-1 with
     lambda1 = 1 - lambda2.
     """
+    bad = [l2 for l2 in lambda2s if not 0.0 <= float(l2) <= 1.0]
+    if bad:
+        raise WarehouseError(f"lambda2 must be in [0, 1] (got {bad[0]:g})")
     df = first_samples(source, benchmarks=[benchmark])
     check_selection(df["benchmark"] if not df.empty else [], [benchmark], "benchmark")
     chosen = check_selection(df["model_id"], models, "model", f" on benchmark {benchmark!r}")

@@ -135,15 +135,24 @@ class S3Storage:
         except Exception as exc:  # botocore/aiohttp errors: endpoint unreachable, bad credentials, ...
             raise WarehouseError(f"S3 error for {self.root} while {what}: {_one_line(exc)}") from None
 
-    def exists(self) -> bool:
-        if not self._call("checking the bucket", self.fs.exists, self.bucket):
+    def _bucket_exists(self) -> bool:
+        try:
+            self._call("checking the bucket", self.fs.call_s3, "head_bucket", Bucket=self.bucket)
+        except FileNotFoundError:
             return False
-        if not self.prefix:
-            return True
-        return bool(self._call("checking the prefix", self.fs.exists, self._key(MARKER)))
+        return True
+
+    def exists(self) -> bool:
+        if not self._bucket_exists():
+            return False
+        try:
+            self._call("checking the warehouse marker", self.fs.info, self._key(MARKER))
+        except FileNotFoundError:
+            return False
+        return True
 
     def create(self) -> None:
-        if not self._call("checking the bucket", self.fs.exists, self.bucket):
+        if not self._bucket_exists():
             raise WarehouseError(f"S3 bucket '{self.bucket}' does not exist (create it first)")
 
     def list(self, rel: str) -> list[tuple[str, float]]:
@@ -250,7 +259,7 @@ def _s3fs():
     client_kwargs = {"endpoint_url": endpoint} if endpoint else {}
     # Fail in seconds, not minutes, when the endpoint is unreachable.
     config_kwargs = {"connect_timeout": 5, "read_timeout": 60, "retries": {"max_attempts": 2, "mode": "standard"}}
-    return s3fs.S3FileSystem(client_kwargs=client_kwargs, config_kwargs=config_kwargs, retries=2,
+    return s3fs.S3FileSystem(client_kwargs=client_kwargs, config_kwargs=config_kwargs,
                              use_listings_cache=False, skip_instance_cache=True)
 
 

@@ -3,6 +3,23 @@ base views ``tasks``, ``generations``, ``scores`` and ``runs``.
 
 Each entry is (view name, SELECT statement); order matters (later views may use earlier ones).
 
+Views users can rely on (column names are a contract; new columns are only added at the end):
+
+- ``outcomes``: one row per task x model x sample: task columns (benchmark, task_id, kind,
+  dimension, difficulty, prompt_chars), model_id, sample_index, generation/score ids,
+  ``outcome_status`` (scored | infra_error | unscored), ``infra_kind``, score, pass_visible,
+  pass_hidden, visible/hidden passed/total, codebleu, labels, error_type, input/output tokens,
+  cost_usd, latency_s, finish_reason, truncated, extraction_status.
+- ``model_summary``: per benchmark x model: tasks, samples, all_pass_rate (every hidden test
+  passed), mean_score (mean fraction of hidden tests passed / CodeBLEU / accuracy),
+  visible_pass_rate, input/output tokens, total_cost_usd (every paid call), mean_cost_usd,
+  mean_latency_s, infra_errors and unscored (both excluded from the rates), label_bias.
+- ``task_model_scores``: per benchmark x task x model mean over scored samples, restricted to
+  tasks every model of the benchmark has scored.
+- ``oracle_gap``: per benchmark: models, tasks, sbs_model, sbs (best mean score, ties to the
+  cheaper model), oracle (mean per-task max), og = oracle - sbs, wcr (share of tasks whose
+  best score beats the SBS's).
+
 Infrastructure failures are not model failures (DESIGN.md section 3): an ``outcomes`` row is
 ``scored`` (counts in every rate), ``infra_error`` (API error after retries, budget or circuit
 stop, sandbox crash, scorer bug: excluded from rates, counted in ``infra_errors``) or
@@ -76,7 +93,11 @@ SELECT
     avg(cost_usd) FILTER (WHERE outcome_status = 'scored') AS mean_cost_usd,
     avg(latency_s) FILTER (WHERE generation_status = 'ok') AS mean_latency_s,
     count(*) FILTER (WHERE outcome_status = 'infra_error') AS infra_errors,
-    count(*) FILTER (WHERE outcome_status = 'unscored') AS unscored
+    count(*) FILTER (WHERE outcome_status = 'unscored') AS unscored,
+    -- classification (SVEN): bias penalty P = |N_true_pos - N_pred_pos| / N, positive label 'yes'
+    abs(count(*) FILTER (WHERE outcome_status = 'scored' AND true_label = 'yes')
+        - count(*) FILTER (WHERE outcome_status = 'scored' AND true_label IS NOT NULL AND predicted_label = 'yes'))
+        / nullif(count(*) FILTER (WHERE outcome_status = 'scored' AND true_label IS NOT NULL), 0) AS label_bias
 FROM outcomes
 GROUP BY benchmark, model_id
 ORDER BY benchmark, model_id

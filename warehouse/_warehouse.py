@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import json
 import logging
+import re
 import threading
 import time
 
@@ -52,6 +53,8 @@ class Warehouse:
         self._lock = threading.RLock()
         self._records: dict[str, CheckRecord] = {}   # check records are immutable: cache them
         self._signatures: dict[str, tuple] = {}
+        self._states: dict[str, tuple[tuple, TableState]] = {}
+        self._analytics_done = False
         self._con = duckdb.connect(":memory:")
         try:
             self._con.sql("SET TimeZone='UTC'")
@@ -151,7 +154,13 @@ class Warehouse:
                         self._records[f] = CheckRecord.from_json(raw)
                     except (ValueError, KeyError):
                         log.warning("ignoring unreadable check record of %s", f)
-        return build_state(table, listing, self._records)
+        names = tuple(sorted(listing))
+        cached = self._states.get(table)
+        if cached is not None and cached[0] == names:
+            return cached[1]  # same files, same (immutable) records: same state
+        state = build_state(table, listing, self._records)
+        self._states[table] = (names, state)
+        return state
 
     def _full(self, rel: str) -> str:
         return f"{self._storage.root}/{rel}"
@@ -162,28 +171,32 @@ class Warehouse:
         con.register(losers_name, losers_table(state, self._full))
         con.sql(f"CREATE OR REPLACE VIEW {name} AS {view_sql(state, schema, key, self._full, losers_name)}")
 
-    def _refresh(self) -> None:
-        changed = False
-        for table in TABLES:
+    def _refresh(self, query: str) -> None:
+        """Point the base views at the files present now (only tables the query may read),
+        installing all views, then the analytic views, on first use."""
+        first = not self._signatures
+        for table in (TABLES if first else referenced_tables(query)):
             state = self.state(table)
             sig = state.signature()
             if self._signatures.get(table) != sig:
                 self._install_view(self._con, table, state, table)
                 self._signatures[table] = sig
-                changed = True
-        if changed:
+        if first and not self._analytics_done:
             for name, sql in _views.ANALYTIC_VIEWS:
                 try:
                     self._con.sql(f"CREATE OR REPLACE VIEW {name} AS {sql}")
                 except duckdb.Error as exc:
-                    log.warning("analytic view %s could not be created: %s", name, " ".join(str(exc).split())[:200])
+                    if is_missing_file_error(exc):
+                        raise  # a file vanished while binding: the caller relists and retries
+                    log.warning("analytic view %s could not be created: %s", name, _first_line(exc)[:200])
+            self._analytics_done = True
 
     def _run(self, query: str, fetch):
         check_read_only(query)
         with self._lock:
             for attempt in range(RETRIES):
-                self._refresh()
                 try:
+                    self._refresh(query)
                     return fetch(self._con.sql(query))
                 except duckdb.Error as exc:
                     if is_missing_file_error(exc) and attempt < RETRIES - 1:
@@ -226,6 +239,24 @@ class Warehouse:
                 out[t] = compact_table(self, t)
             self._signatures.clear()
         return out
+
+
+def referenced_tables(query: str) -> list[str]:
+    """Base tables a query may read, directly or through analytic views (an over-estimate is
+    fine: it only decides which tables get their file listing refreshed)."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query.lower()))
+    views = {name.lower(): sql for name, sql in _views.ANALYTIC_VIEWS}
+    seen: set[str] = set()
+    todo = [w for w in words if w in views]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        inner = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", views[name].lower()))
+        words |= inner
+        todo.extend(w for w in inner if w in views and w not in seen)
+    return [t for t in TABLES if t in words]
 
 
 def check_read_only(query: str) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,18 @@ def format_routing(result: Any) -> str:
 
 
 def _write_table(table: Any, out: Path | None) -> None:
+    """Write the table next to its final name, then rename: never a half-written file."""
     if out is None:
         return
     out.parent.mkdir(parents=True, exist_ok=True)
-    {".csv": lambda p: table.to_csv(p, index=False),
-     ".json": lambda p: table.to_json(p, orient="records", indent=1),
-     ".parquet": lambda p: table.to_parquet(p, index=False)}[out.suffix.lower()](out)
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        {".csv": lambda p: table.to_csv(p, index=False),
+         ".json": lambda p: table.to_json(p, orient="records", indent=1),
+         ".parquet": lambda p: table.to_parquet(p, index=False)}[out.suffix.lower()](tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -82,7 +89,8 @@ def register(app: typer.Typer) -> None:
                                                                       "default: all)."),
         lambdas: list[str] = typer.Option(None, "--lambdas", "-l",
                                           help="Cost weights, repeated or comma-separated "
-                                               "(default: 0,0.05,0.1,0.2,0.5,1,2,5)."),
+                                               "(default: 0,0.05,0.1,0.2,0.5,1,2,5); with --multi "
+                                               "the lambda2 values (default: 0,0.25,0.5)."),
         bootstrap: int = typer.Option(2000, "--bootstrap", help="Paired bootstrap resamples (0: no CIs)."),
         seed: int = typer.Option(0, "--seed", help="Seed of the resamples and the validation split."),
         val: float = typer.Option(0.2, "--val", help="Share of tasks calibrating the prompt-length threshold."),

@@ -116,6 +116,8 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
             _write_tasks(wh, [tasks[tid] for tid in {r.task_id for r in todo}])
             _write_generations(wh, todo, tasks, model, run_id)
         results: dict[int, Any] = {}
+        if wh is not None and len(todo) < len(records):
+            results.update(_previous_results(wh, [r for r in records if r.score_id in done]))
         pending: list[tuple[Sample, Any]] = []
         for sample, result in pool.score(todo, tasks):
             results[sample.line] = result
@@ -134,7 +136,7 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
     rows = [_result_row(r, results[r.line]) for r in records if r.line in results]
     if out is not None:
         _write_jsonl_atomic(out, rows)
-    summary = _summary(benchmark, rows, skipped=len(records) - len(rows), elapsed=elapsed)
+    summary = _summary(benchmark, rows, skipped=len(records) - len(todo), elapsed=elapsed)
     typer.echo(summary["text"])
     return summary
 
@@ -314,6 +316,20 @@ def _scored_ids(wh: Any) -> set[str]:
         return set()
 
 
+def _previous_results(wh: Any, samples: list[Sample]) -> dict[int, Any]:
+    """ScoreResults already in the warehouse, so ``--out`` and the summary cover every sample."""
+    from dataclasses import fields
+
+    from scorer import ScoreResult
+
+    names = [f.name for f in fields(ScoreResult) if f.name != "test_suite_hash"]
+    ids = ", ".join("'" + s.score_id + "'" for s in samples)  # 32-hex keys: safe to inline
+    rows = {r["score_id"]: r for r in wh.sql(
+        f"SELECT score_id, {', '.join(names)} FROM scores WHERE score_id IN ({ids})").to_pylist()}
+    return {s.line: ScoreResult(**{n: rows[s.score_id][n] for n in names})
+            for s in samples if s.score_id in rows}
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -423,8 +439,8 @@ def _summary(benchmark: str, rows: list[dict[str, Any]], *, skipped: int, elapse
     base, plus = _pass_at_1(rows, "pass_visible"), _pass_at_1(rows, "pass_hidden")
     scores = [r["score"] for r in rows if r["status"] == "scored" and r["score"] is not None]
     mean_score = sum(scores) / len(scores) if scores else None
-    lines = [f"{benchmark}: {len(rows)} samples scored in {elapsed:.1f}s"
-             + (f", {skipped} already in the warehouse" if skipped else "")
+    lines = [f"{benchmark}: {len(rows) - skipped} samples scored in {elapsed:.1f}s"
+             + (f", {skipped} already scored in the warehouse" if skipped else "")
              + (f", {statuses['sandbox_error']} sandbox errors (excluded)" if statuses["sandbox_error"] else "")
              + (f", {statuses['scorer_error']} scorer errors (excluded)" if statuses["scorer_error"] else "")]
     if benchmark in EVALPLUS_BENCHMARKS:

@@ -124,9 +124,8 @@ class LocalSandbox(Sandbox):
         prefix = _python_prefix(py)
         if prefix:
             cmd += ["--ro-bind", prefix, prefix]
-        cmd += ["--proc", "/proc", "--dev", "--dev", "/dev"][:0] + ["--proc", "/proc", "--dev", "/dev",
-                "--size", str(self.tmp_mb << 20), "--tmpfs", "/tmp",
-                "--ro-bind", runner, "/opt/codeharvest/runner.py",
+        cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(self.tmp_mb << 20), "--tmpfs", "/tmp",
+                "--ro-bind", runner, "/opt/codeharvest/runner.py", "--remount-ro", "/",
                 "--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
                 "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8", "--chdir", "/tmp",
                 "--", py, "-I", "/opt/codeharvest/runner.py", *args]

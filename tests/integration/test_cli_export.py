@@ -82,3 +82,10 @@ def test_bad_arguments_exit_2_one_line_nothing_written(wh, capsys, tmp_path, arg
 def test_bad_extension(wh, capsys, tmp_path):
     code, _, err = run(capsys, "--warehouse", wh, "export", "sft", "--out", str(tmp_path / "x.csv"))
     assert code == 2 and "must end in .parquet or .jsonl" in err
+
+
+def test_remote_out_is_refused(wh, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "--warehouse", wh, "export", "routerbench", "--out", "s3://bucket/x.parquet")
+    assert code == 2 and "must be a local path" in err
+    assert list(tmp_path.iterdir()) == []

@@ -49,12 +49,29 @@ def test_routing_table_and_json(wh, capsys, tmp_path):
     assert json.loads(out2)["rows"] == data["rows"]
 
 
+def test_multi_model_table(wh, capsys):
+    code, out, err = run(capsys, "--warehouse", wh, "routing", "-b", "bench", "--multi", "--json")
+    assert code == 0, err
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert set(rows) == {"cheap", "mid", "strong", "oracle", "rs@0", "rs@0.25", "rs@0.5"}
+    assert rows["strong"]["relative_cost"] == pytest.approx(1.0) and rows["cheap"]["cs"] == pytest.approx(1.0)
+    assert rows["strong"]["cs"] == pytest.approx(20.0) and rows["strong"]["cs_inv"] == pytest.approx(0.0)
+    assert rows["oracle"]["es"] >= max(rows[m]["es"] for m in ("cheap", "mid", "strong"))
+    code, out, err = run(capsys, "--warehouse", wh, "routing", "-b", "bench", "--multi", "-m", "cheap,mid",
+                         "-l", "0.5")
+    assert code == 0 and "rs@0.5" in out and "strong" not in out
+    code, _, err = run(capsys, "--warehouse", wh, "routing", "-b", "bench", "--multi", "-l", "2")
+    assert code == 2 and "lambda2 must be in [0, 1]" in err
+
+
 @pytest.mark.parametrize("args, needle", [
     (["--cheap", "nope", "--strong", "strong"], "unknown model 'nope'"),
     (["--cheap", "cheap", "--strong", "strong", "--lambdas", "abc"], "lambda 'abc' is not a number"),
     (["--cheap", "cheap", "--strong", "strong", "--lambdas", "0,x1"], "lambda 'x1' is not a number"),
     (["--cheap", "cheap", "--strong", "strong", "--bootstrap", "many"], "bootstrap"),
     (["--cheap", "cheap", "--strong", "cheap"], "must be different"),
+    (["--cheap", "cheap"], "give --cheap and --strong"),
+    (["--multi", "--models", "cheap,nope"], "unknown model 'nope'"),
 ])
 def test_bad_arguments_exit_2_one_line(wh, capsys, args, needle):
     code, out, err = run(capsys, "--warehouse", wh, "routing", "--benchmark", "bench", *args)

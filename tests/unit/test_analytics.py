@@ -88,3 +88,17 @@ def test_latest_successful_score_wins():
     rows["scores"] += [failed, rescored]
     df = outcomes(memory_warehouse(rows))
     assert len(df) == 1 and df.iloc[0].score_id == "later-rescore" and df.iloc[0].score == 0.0
+
+
+def test_label_bias_penalty_for_classification():
+    outs = []
+    for i, (true, pred) in enumerate([("yes", "yes"), ("yes", "no"), ("no", "yes"), ("no", "yes"), ("no", "no")]):
+        outs.append(outcome("sven", f"s{i}", "m", 1.0 if true == pred else 0.0))
+    rows = build_rows(outs)
+    for row, (true, pred) in zip(rows["scores"], [("yes", "yes"), ("yes", "no"), ("no", "yes"), ("no", "yes"),
+                                                   ("no", "no")]):
+        row.update(true_label=true, predicted_label=pred, pass_hidden=None)
+    ms = model_summary(memory_warehouse(rows)).iloc[0]
+    assert ms.mean_score == pytest.approx(0.4)
+    assert ms.label_bias == pytest.approx(abs(2 - 3) / 5)
+    assert ms.all_pass_rate != ms.all_pass_rate                        # no tests: NaN, not 0

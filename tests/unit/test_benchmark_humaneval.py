@@ -56,7 +56,7 @@ def test_split_check_one_test_per_assertion_with_setup():
         exec("def double(v):\n    return v * 2\n", namespace)  # noqa: S102
         exec(code, namespace)                                   # noqa: S102 - every test is self-contained
     bad = {}
-    exec("def double(v):\n    return v + 1\n", bad)  # noqa: S102
+    exec("def double(v):\n    return v - 1\n", bad)  # noqa: S102
     with pytest.raises(AssertionError):
         exec(first, dict(bad))  # noqa: S102
 

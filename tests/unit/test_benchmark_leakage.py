@@ -8,6 +8,7 @@ be shown; hidden-only ones never.
 from __future__ import annotations
 
 import ast
+import json
 import re
 import warnings
 
@@ -70,6 +71,9 @@ def test_no_hidden_test_in_any_prompt(name, shared_data):
     for task in tasks:
         visible = {_key(t) for t in task.visible_tests}
         hidden_only = [t for t in task.hidden_tests if _key(t) not in visible]
+        meta = json.dumps(task.metadata, default=repr)      # task features exported to routers
+        for test in hidden_only:
+            assert _leaks(test, meta, _flat(meta)) is None, f"{name} {task.task_id}: hidden {test.name} in metadata"
         for style in ("chat", "completion"):
             rendered = render_prompt(task, style=style)
             shown = rendered.text + "\n" + "\n".join(m["content"] for m in rendered.messages)

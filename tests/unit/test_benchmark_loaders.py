@@ -375,3 +375,27 @@ def test_tasks_are_typed(shared_data):
         for task in load_tasks(name, data_dir=shared_data)[:3]:
             assert isinstance(task, Task) and task.key == (task.benchmark, task.version, task.task_id)
     assert benchmarks.get_benchmark("mbpp").default_split == "test"
+
+
+@pytest.mark.parametrize("mutate, fragment", [
+    (lambda r: r.update(task_id="eleven"), "line 3: malformed record (ValueError"),
+    (lambda r: r.update(test_list="assert f(1) == 2"), "line 3"),
+    (lambda r: r.update(code=None), "line 3: malformed record"),
+])
+def test_wrong_types_in_a_record_are_named(shared_data, tmp_path, mutate, fragment):
+    rows = _jsonl(shared_data / "mbpp" / "mbpp.jsonl")[:5]
+    mutate(rows[2])
+    (tmp_path / "mbpp").mkdir()
+    path = tmp_path / "mbpp" / "mbpp.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(BenchmarkError) as exc:
+        load_tasks("mbpp", data_dir=tmp_path, split="all")
+    assert str(path) in str(exc.value) and fragment in str(exc.value)
+
+
+def test_apps_folder_without_question_is_named(tmp_path):
+    p = tmp_path / "apps" / "test" / "0042"
+    p.mkdir(parents=True)
+    (p / "input_output.json").write_text(json.dumps({"inputs": ["1\n"], "outputs": ["1\n"]}))
+    with pytest.raises(BenchmarkError, match=r"0042: APPS problem folder: malformed record \(FileNotFoundError"):
+        load_tasks("apps", data_dir=tmp_path)

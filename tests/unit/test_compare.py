@@ -13,10 +13,10 @@ from scorer._literal import Opaque, decode, encode, to_source
 @pytest.mark.parametrize("value", [
     None, True, 0, -5, 10**30, 1.5, float("inf"), float("-inf"), "a'b\"c\n", b"\x00\xff",
     [1, (2,), {3}, frozenset({4})], (), (1,), {"k": [1, 2.5]}, {(1, 2): "t"}, complex(1, -2),
-    set(), [[[]]],
-])
+    set(), [[[]]], 7 ** 6000, -(10 ** 5000),
+], ids=lambda v: type(v).__name__)
 def test_to_source_round_trips_exact_types(value):
-    back = eval(to_source(value), {"__builtins__": {"float": float, "complex": complex,
+    back = eval(to_source(value), {"__builtins__": {"float": float, "complex": complex, "int": int,
                                                     "set": set, "frozenset": frozenset}})
     assert back == value and type(back) is type(value)
     assert decode(encode(value)) == value and type(decode(encode(value))) is type(value)

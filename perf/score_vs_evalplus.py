@@ -1,0 +1,121 @@
+"""`codeharvest score` vs `evalplus.evaluate` on the same HumanEval+ samples, both cold.
+
+Samples: the 164 canonical solutions plus the MapCoder ChatGPT and GPT-4 HumanEval+
+generations (../shared/data/generations/mapcoder). Both tools get the full HumanEval+ v0.1.10
+(evalplus through HUMANEVAL_OVERRIDE_PATH, uncompressed), a fresh cache directory and the same
+number of workers. Prints both wall times, the verdict agreement (each disagreement named), and
+the ratio evalplus/codeharvest as the last line.
+
+Known EvalPlus 0.3.1 bug, not counted as a disagreement: HumanEval/32 (find_zero) always fails,
+because its special oracle ``continue``s before marking the input as passed.
+
+    .venv/bin/python perf/score_vs_evalplus.py [--workers 2] [--sandbox auto] [--data-dir DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+EVALPLUS_BUGS = {"HumanEval/32": "evalplus 0.3.1 find_zero oracle never marks an input passed"}
+
+
+def build_samples(data: Path, out: Path) -> list[tuple[str, str]]:
+    """(source, task_id) per line, in file order."""
+    problems = [json.loads(line) for line in gzip.open(data / "evalplus" / "HumanEvalPlus.jsonl.gz", "rt")]
+    gens = data / "generations" / "mapcoder" / "final-results"
+    sources = [("canonical", [{"task_id": p["task_id"], "solution": p["prompt"] + p["canonical_solution"]}
+                              for p in problems])]
+    for name, path in (("chatgpt", gens / "ChatGPT/HumanEvalPlus/ChatGPT-CoT-Python3-0-1.jsonl"),
+                       ("gpt4", gens / "GPT4/HumanEvalPlus/GPT4-Turbo-MapCoder-5-5-Human-Python3-0-1.jsonl")):
+        sources.append((name, [json.loads(line) for line in open(path) if line.strip()]))
+    order = []
+    with open(out, "w") as f:
+        for name, recs in sources:
+            for r in recs:
+                f.write(json.dumps({"task_id": r["task_id"], "solution": r["solution"]}) + "\n")
+                order.append((name, r["task_id"]))
+    return order
+
+
+def run_evalplus(data: Path, samples: Path, tmp: Path, workers: int) -> tuple[float, dict]:
+    plain = tmp / "HumanEvalPlus.jsonl"
+    with gzip.open(data / "evalplus" / "HumanEvalPlus.jsonl.gz", "rb") as src, open(plain, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    env = {**os.environ, "HUMANEVAL_OVERRIDE_PATH": str(plain), "XDG_CACHE_HOME": str(tmp / "evalplus-cache")}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "evalplus.evaluate", "--dataset", "humaneval",
+                    "--samples", str(samples), "--parallel", str(workers)],
+                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    return wall, json.loads(Path(str(samples).replace(".jsonl", "_eval_results.json")).read_text())
+
+
+def run_codeharvest(data: Path, samples: Path, tmp: Path, workers: int, sandbox: str) -> tuple[float, list[dict]]:
+    out = tmp / "codeharvest_results.jsonl"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "codeharvest-cache")}
+    env.pop("CODEHARVEST_WAREHOUSE", None)
+    t0 = time.perf_counter()
+    subprocess.run([str(REPO / ".venv/bin/codeharvest"), "score", "--benchmark", "humaneval-plus",
+                    "--samples", str(samples), "--data-dir", str(data), "--sandbox", sandbox,
+                    "--workers", str(workers), "--out", str(out),
+                    "--cache-dir", str(tmp / "codeharvest-cache")],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    return wall, [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--sandbox", default="auto")
+    ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CODEHARVEST_TEST_DATA", REPO.parent / "shared" / "data")))
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="score_vs_evalplus.") as d:
+        tmp = Path(d)
+        ev_samples, ch_samples = tmp / "ev" / "samples.jsonl", tmp / "ch" / "samples.jsonl"
+        ev_samples.parent.mkdir()
+        ch_samples.parent.mkdir()
+        order = build_samples(args.data_dir, ev_samples)
+        shutil.copy(ev_samples, ch_samples)
+        ev_wall, ev = run_evalplus(args.data_dir, ev_samples, tmp, args.workers)
+        ch_wall, ch = run_codeharvest(args.data_dir, ch_samples, tmp, args.workers, args.sandbox)
+
+    # evalplus: results["eval"][task_id] is a list in completion order (= file order per task)
+    seen: dict[str, int] = defaultdict(int)
+    agree = bug = 0
+    disagreements = []
+    for (source, tid), ours in zip(order, ch):
+        theirs = ev["eval"][tid][seen[tid]]
+        seen[tid] += 1
+        ev_pass = theirs["base_status"] == "pass" and theirs["plus_status"] == "pass"
+        ch_pass = bool(ours["pass_hidden"]) and ours["status"] == "scored"
+        if ev_pass == ch_pass:
+            agree += 1
+        elif tid in EVALPLUS_BUGS:
+            bug += 1
+        else:
+            disagreements.append((source, tid, ev_pass, ch_pass, ours.get("error_type")))
+    n = len(order)
+    print(f"samples: {n} (164 canonical + MapCoder ChatGPT + GPT-4), workers: {args.workers}")
+    print(f"evalplus.evaluate wall: {ev_wall:.1f}s")
+    print(f"codeharvest score wall: {ch_wall:.1f}s")
+    print(f"verdict agreement: {agree}/{n}; {bug} on documented EvalPlus bugs "
+          f"({', '.join(EVALPLUS_BUGS)}); {len(disagreements)} other disagreements")
+    for d in disagreements:
+        print(f"  disagreement: {d[0]} {d[1]} evalplus={'pass' if d[2] else 'fail'} "
+              f"codeharvest={'pass' if d[3] else 'fail'} ({d[4]})")
+    print(f"ratio evalplus/codeharvest: {ev_wall / ch_wall:.2f}")
+
+
+if __name__ == "__main__":
+    main()

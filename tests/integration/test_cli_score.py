@@ -1,0 +1,118 @@
+"""`codeharvest score`: EvalPlus-format samples in, per-sample results, summary, warehouse rows."""
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from collector.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+def run_cli(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+@pytest.fixture()
+def samples(tmp_path, shared_data):
+    probs = [json.loads(line) for line in gzip.open(shared_data / "evalplus" / "HumanEvalPlus-Mini.jsonl.gz", "rt")][:4]
+    path = tmp_path / "samples.jsonl"
+    with open(path, "w") as f:
+        for p in probs:  # canonical solutions: pass
+            f.write(json.dumps({"task_id": p["task_id"], "solution": p["prompt"] + p["canonical_solution"]}) + "\n")
+        # a completion (appended to the prompt, as EvalPlus does) that is wrong
+        f.write(json.dumps({"task_id": probs[0]["task_id"], "completion": "    return True\n"}) + "\n")
+        # raw chat text goes through answer extraction
+        f.write(json.dumps({"task_id": probs[1]["task_id"],
+                            "solution": "Sure:\n```python\ndef separate_paren_groups(s):\n    return []\n```\n"}) + "\n")
+        f.write(json.dumps({"task_id": probs[2]["task_id"], "solution": "I cannot help with that."}) + "\n")
+    return path
+
+
+def base_args(samples, tmp_path, shared_data):
+    return ["score", "--benchmark", "humaneval-plus-mini", "--samples", str(samples),
+            "--data-dir", str(shared_data), "--sandbox", "local", "--cache-dir", str(tmp_path / "cache")]
+
+
+def test_score_out_summary_warehouse_and_resume(samples, tmp_path, shared_data, capsys):
+    wh = tmp_path / "wh"
+    out = tmp_path / "results.jsonl"
+    code, stdout, _ = run_cli(["--warehouse", str(wh)] + base_args(samples, tmp_path, shared_data)
+                              + ["--out", str(out), "--model-id", "replayed"], capsys)
+    assert code == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["pass_hidden"] for r in rows] == [True, True, True, True, False, False, False]
+    assert rows[4]["error_type"] == "wrong_output" and rows[4]["sample_index"] == 1
+    assert rows[5]["error_type"] == "wrong_output"              # extracted, runs, wrong
+    assert rows[6]["error_type"] in ("no_code_extracted", "syntax_error")
+    assert all(r["status"] == "scored" and r["hidden_total"] >= r["visible_total"] > 0 for r in rows)
+    # EvalPlus-like summary: pass@1 averaged per task (task 0: 1 of 2 samples pass)
+    assert "(base + extra tests)" in stdout
+    assert f"pass@1:\t{(0.5 + 0.5 + 0.5 + 1) / 4:.3f}" in stdout
+
+    from warehouse import Warehouse
+
+    with Warehouse.open(str(wh), create=False) as w:
+        gens = w.sql("SELECT * FROM generations ORDER BY task_id, sample_index").to_pylist()
+        scores = w.sql("SELECT * FROM scores").to_pylist()
+    assert len(gens) == 7 and {g["backend"] for g in gens} == {"replay"}
+    assert {g["model_id"] for g in gens} == {"replayed"}
+    assert len(scores) == 7 and {s["generation_id"] for s in scores} == {g["generation_id"] for g in gens}
+    assert all(s["scorer"].startswith("codeharvest-scorer@") and s["sandbox"].startswith("local:") for s in scores)
+
+    # rerun: nothing is scored again, the output still covers every sample
+    out2 = tmp_path / "results2.jsonl"
+    code, stdout, _ = run_cli(["--warehouse", str(wh)] + base_args(samples, tmp_path, shared_data)
+                              + ["--out", str(out2), "--model-id", "replayed"], capsys)
+    assert code == 0 and "0 samples scored" in stdout and "7 already scored" in stdout
+    rows2 = [json.loads(line) for line in out2.read_text().splitlines()]
+    assert [r["pass_hidden"] for r in rows2] == [r["pass_hidden"] for r in rows]
+    with Warehouse.open(str(wh), create=False) as w:
+        assert w.sql("SELECT count(*) AS n FROM scores").to_pylist()[0]["n"] == 7
+
+
+def test_without_warehouse_option_nothing_is_written(samples, tmp_path, shared_data, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CODEHARVEST_WAREHOUSE", raising=False)
+    code, stdout, _ = run_cli(base_args(samples, tmp_path, shared_data), capsys)
+    assert code == 0 and "pass@1" in stdout
+    assert not (tmp_path / "codeharvest-warehouse").exists()
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "samples file not found"),
+    ('{"task_id": "HumanEval/0", "solution": "x"}\n{oops\n', "line 2: not valid JSON"),
+    ('{"task_id": "HumanEval/0"}\n', "line 1: a sample needs a string 'solution' or 'completion'"),
+    ('{"task_id": "HumanEval/9999", "solution": "x"}\n', "'HumanEval/9999' is not in benchmark"),
+])
+def test_bad_samples_one_line_exit_2_nothing_written(tmp_path, shared_data, capsys, content, message):
+    path = tmp_path / "bad.jsonl"
+    if content is not None:
+        path.write_text(content)
+    wh, out = tmp_path / "wh", tmp_path / "out.jsonl"
+    code, stdout, err = run_cli(["--warehouse", str(wh)] + base_args(path, tmp_path, shared_data)
+                                + ["--out", str(out)], capsys)
+    assert code == 2
+    assert err.startswith("codeharvest: error:") and message in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert not out.exists() and not wh.exists()
+
+
+def test_unknown_benchmark_and_sandbox(tmp_path, samples, shared_data, capsys):
+    code, _, err = run_cli(["score", "--benchmark", "nope", "--samples", str(samples)], capsys)
+    assert code == 2 and err.startswith("codeharvest: error:")
+    code, _, err = run_cli(base_args(samples, tmp_path, shared_data)[:-4] + ["--sandbox", "vm"], capsys)
+    assert code == 2 and "--sandbox" in err
+
+
+def test_workers_use_a_pool_of_scorer_actors(ray_session, samples, tmp_path, shared_data, capsys):
+    out = tmp_path / "ray.jsonl"
+    code, stdout, _ = run_cli(base_args(samples, tmp_path, shared_data) + ["--workers", "2", "--out", str(out)], capsys)
+    assert code == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["pass_hidden"] for r in rows] == [True, True, True, True, False, False, False]

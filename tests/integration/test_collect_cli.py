@@ -1,0 +1,73 @@
+"""`codeharvest collect` end to end: the quickstart (local Ray, real scorer actors and
+sandbox, reference + replay models), its rerun, --dry-run, and one-line user errors."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from collector.cli import main
+from tests.fakes import FakeProvider
+from tests.integration._collect_helpers import KEY, job_yaml
+from warehouse import Warehouse
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = {**os.environ, "CODEHARVEST_STATE_DIR": str(tmp / "state"), "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+           "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+    env.pop("RAY_ADDRESS", None)
+    return env
+
+
+def test_quickstart_runs_offline_and_leaves_queryable_data(tmp_path):
+    cmd = [sys.executable, "-m", "collector", "collect", str(REPO / "examples" / "quickstart.yaml"), "--no-progress"]
+    res = subprocess.run(cmd, cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    with Warehouse.open(str(tmp_path / "codeharvest-warehouse"), create=False) as wh:
+        per_model = {r["model_id"]: r for r in wh.df(
+            "SELECT g.model_id, count(*) AS n, sum(CASE WHEN s.pass_hidden THEN 1 ELSE 0 END) AS passed, "
+            "count(s.score_id) AS scored FROM generations g LEFT JOIN scores s USING (generation_id) "
+            "GROUP BY 1").to_dict("records")}
+        runs = wh.df("SELECT status, job_spec FROM runs")
+    assert per_model["reference"]["n"] == 40 and per_model["reference"]["passed"] == 40
+    replay = per_model["replay-demo"]
+    assert replay["n"] == 30 and replay["scored"] == 30 and replay["passed"] == 23   # 7 wrong on purpose
+    assert "finished" in set(runs.status) and "quickstart_samples.jsonl" in runs.job_spec.iloc[0]
+    # `codeharvest query` shows it
+    q = subprocess.run([sys.executable, "-m", "collector", "query",
+                        "SELECT model_id, count(*) AS n FROM generations GROUP BY 1 ORDER BY 1"],
+                       cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert q.returncode == 0 and "replay-demo" in q.stdout and "reference" in q.stdout
+
+
+def test_dry_run_counts_and_prices_without_sending(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CODEHARVEST_TEST_KEY", KEY)
+    with FakeProvider() as fake:
+        job = tmp_path / "job.yaml"
+        job.write_text(job_yaml(fake.url, limit=6, n=2, max_tokens=100))
+        with pytest.raises(SystemExit) as exc:
+            main(["-w", str(tmp_path / "wh"), "collect", str(job), "--dry-run"])
+        assert exc.value.code == 0
+        assert fake.requests == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if "api" in ln and "openai" in ln)
+    cells = [c.strip() for c in line.split("│") if c.strip()]
+    assert cells[:3] == ["api", "openai", "12"] and int(cells[5]) == 12 * 100
+    assert float(cells[7]) == pytest.approx(float(cells[6]) + 12 * 100 * 400 / 1e6, rel=1e-3)
+    assert not (tmp_path / "wh").exists()
+
+
+def test_bad_job_is_one_line_exit_2(tmp_path, capsys):
+    job = tmp_path / "job.yaml"
+    job.write_text("benchmarks: [{name: humaneval}]\nmodels:\n  - id: x\n    backend: reference\n    colour: red\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["collect", str(job)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("codeharvest: error:") and "job.yaml:5" in err and "colour" in err and "\n" not in err

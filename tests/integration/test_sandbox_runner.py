@@ -1,0 +1,130 @@
+"""What a sandbox returns for ordinary programs, on both backends: statuses, values, stdio,
+shared vs per-test isolation, time limits and the recorded limits/host/backend."""
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from scorer.sandbox import (JobResult, Limits, SandboxJob, SandboxTest, docker_available,
+                            open_sandbox)
+
+pytestmark = pytest.mark.integration
+LIM = Limits(timeout_s=2, memory_mb=256, output_bytes=1 << 16, max_procs=16, file_size_mb=4)
+
+
+@pytest.fixture(scope="module", params=["local", "docker"])
+def box(request):
+    if request.param == "docker":
+        ok, why = docker_available()
+        if not ok:
+            pytest.skip(f"Docker backend unavailable: {why}")
+    with open_sandbox(request.param) as sb:
+        yield sb
+
+
+PROG = """
+def add(a, b):
+    print("adding", a, b)
+    return a + b
+
+def boom():
+    raise KeyError("nope")
+"""
+
+
+def test_statuses_values_and_metadata(box):
+    job = SandboxJob(program=PROG, limits=LIM, tests=(
+        SandboxTest(id="pass", kind="exec", code="assert add(1, 2) == 3"),
+        SandboxTest(id="fail", kind="exec", code="assert add(1, 2) == 4, 'wrong'"),
+        SandboxTest(id="err", kind="exec", code="boom()"),
+        SandboxTest(id="syntax", kind="exec", code="assert add(1,"),
+        SandboxTest(id="val", kind="eval", code="(add(1.5, 2), [add('a', 'b')], {add(1, 1): None})"),
+        SandboxTest(id="evalerr", kind="eval", code="boom()"),
+        SandboxTest(id="slow", kind="exec", code="import time\ntime.sleep(5)", timeout_s=0.5),
+    ))
+    res = box.run(job)
+    assert isinstance(res, JobResult) and res.status == "ok"
+    by = {t.id: t for t in res.tests}
+    assert [t.id for t in res.tests] == [t.id for t in job.tests]
+    assert by["pass"].status == "passed" and by["pass"].stdout == "adding 1 2\n"
+    assert by["fail"].status == "failed" and "wrong" in by["fail"].error
+    assert by["err"].status == "runtime_error" and "KeyError" in by["err"].error
+    assert by["syntax"].status == "syntax_error"
+    assert by["val"].status == "passed" and by["val"].value == (3.5, ["ab"], {2: None})
+    assert by["evalerr"].status == "runtime_error" and by["evalerr"].value is None
+    assert by["slow"].status == "timeout" and 0.4 < by["slow"].duration_s < 2.5
+    assert res.backend == box.describe() and res.backend.startswith(box.kind + ":")
+    assert res.host == socket.gethostname()
+    assert res.limits["timeout_s"] == 2 and res.limits["memory_mb"] == 256
+    assert res.limits["test_timeout_s"] == {"min": 0.5, "max": 0.5}
+
+
+def test_program_that_does_not_load(box):
+    for program, status in (("def f(:\n", "syntax_error"), ("raise ValueError('x')\n", "runtime_error"),
+                            ("while True:\n    pass\n", "timeout")):
+        job = SandboxJob(program=program, limits=Limits(timeout_s=0.5),
+                         tests=tuple(SandboxTest(id=str(i), kind="exec", code="pass") for i in range(3)))
+        t0 = time.monotonic()
+        res = box.run(job)
+        assert [t.status for t in res.tests] == [status] * 3, res
+        assert time.monotonic() - t0 < 3      # a program that never loads is not retried per test
+
+
+def test_setup_and_stdio(box):
+    prog = "import sys\nn = int(input())\nprint(sum(map(int, sys.stdin.read().split())) * n)\n"
+    job = SandboxJob(program=prog, limits=LIM, tests=(
+        SandboxTest(id="a", kind="stdio", stdin="2\n1 2 3\n"),
+        SandboxTest(id="b", kind="stdio", stdin="10\n" + "1 " * 20000 + "\n"),
+        SandboxTest(id="c", kind="stdio", stdin=""),
+    ))
+    for isolation in ("per_test", "shared"):
+        res = box.run(SandboxJob(program=job.program, tests=job.tests, limits=LIM, isolation=isolation))
+        assert [t.status for t in res.tests] == ["passed", "passed", "runtime_error"]
+        assert res.tests[0].stdout == "12\n" and res.tests[1].stdout == "200000\n"
+        assert "EOFError" in res.tests[2].error
+    exits = SandboxJob(program="import sys\nprint('bye')\nsys.exit(0)\n", limits=LIM,
+                       tests=(SandboxTest(id="x", kind="stdio"),))
+    assert box.run(exits).tests[0].status == "passed"
+    setup = SandboxJob(program="def f():\n    return math.pi\n", setup="import math", limits=LIM,
+                       tests=(SandboxTest(id="s", kind="eval", code="round(f(), 2)"),))
+    assert box.run(setup).tests[0].value == 3.14
+
+
+def test_shared_isolation_keeps_state_and_survives_a_crash(box):
+    prog = "calls = []\ndef f(x):\n    calls.append(x)\n    if x == 3:\n        import os\n        os._exit(3)\n" \
+           "    if x == 5:\n        while True:\n            pass\n    return len(calls)\n"
+    tests = tuple(SandboxTest(id=f"t{i}", kind="eval", code=f"f({i})", timeout_s=0.5) for i in range(8))
+    shared = box.run(SandboxJob(program=prog, tests=tests, limits=LIM, isolation="shared"))
+    assert [t.status for t in shared.tests] == ["passed"] * 3 + ["runtime_error", "passed", "timeout", "passed", "passed"]
+    # one program load per child: counts restart after each crash
+    assert [t.value for t in shared.tests] == [1, 2, 3, None, 1, None, 1, 2]
+    per = box.run(SandboxJob(program=prog, tests=tests, limits=LIM))
+    assert [t.value for t in per.tests] == [1, 1, 1, None, 1, None, 1, 1]
+
+
+def test_many_inputs_in_shared_mode_are_fast(box):
+    tests = tuple(SandboxTest(id=str(i), kind="eval", code=f"f({i})") for i in range(500))
+    t0 = time.monotonic()
+    res = box.run(SandboxJob(program="def f(x):\n    return x * x\n", tests=tests, limits=LIM,
+                             isolation="shared"))
+    took = time.monotonic() - t0
+    assert [t.value for t in res.tests] == [i * i for i in range(500)]
+    assert took < 20
+
+
+def test_concurrent_calls_are_serialised(box):
+    import threading
+    out = []
+
+    def go(i):
+        r = box.run(SandboxJob(program=f"v = {i}", limits=LIM, tests=(SandboxTest(id="v", kind="eval", code="v"),)))
+        out.append((i, r.tests[0].value))
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(out) == [(i, i) for i in range(6)]

@@ -1,0 +1,85 @@
+"""The Scorer against the real sandboxes: each failure lands as its own error_type."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from benchmarks import Task
+from benchmarks import TestCase as Case
+from scorer import Scorer
+
+pytestmark = pytest.mark.integration
+
+
+def _kinds():
+    from scorer.sandbox import docker_available
+
+    ok, why = docker_available()
+    return ["local", pytest.param("docker", marks=pytest.mark.skipif(not ok, reason=why or "no docker"))]
+
+
+@dataclass
+class Ext:
+    status: str = "ok"
+    code: str | None = None
+    label: str | None = None
+    detail: str = ""
+
+
+@pytest.fixture(scope="module", params=_kinds())
+def sandbox(request):
+    from scorer.sandbox import open_sandbox
+
+    box = open_sandbox(request.param)
+    yield box
+    box.close()
+
+
+def task():
+    tests = tuple(Case("assert", code=f"assert f({i}) == {i + 1}") for i in range(3))
+    return Task("mbpp-sanitized", "1", "t", "function", "python", "code_generation", "f", "",
+                visible_tests=tests[:1], hidden_tests=tests[1:], entry_point="f")
+
+
+@pytest.mark.parametrize("body,kind", [
+    ("return x + 1", None),
+    ("return x + 2", "assertion_failed"),
+    ("return x / 0", "runtime_error"),
+    ("while True:\n        pass", "timeout"),
+    ("return len(bytearray(8 * 1024 ** 3))", "memory_limit"),
+    ("print('y' * (4 << 20))\n    return x + 1", "output_limit"),
+    ("return x +", "syntax_error"),
+])
+def test_failure_kinds(sandbox, body, kind):
+    s = Scorer(sandbox, default_timeout_s=1.0, memory_mb=512)
+    r = s.score(task(), Ext(code=f"def f(x):\n    {body}\n"))
+    assert r.status == "scored"
+    assert r.error_type == kind, r
+    assert r.pass_hidden is (kind is None)
+    assert r.sandbox == sandbox.describe() and r.host and '"timeout_s": 1.0' in r.limits
+
+
+def test_evalplus_style_task_and_timeout_limit_from_reference(sandbox, tmp_path):
+    base = tuple(Case("call", args=[n], expected_known=False) for n in (1, 5, 10))
+    plus = (Case("call", args=[25], expected_known=False),)
+    t = Task("humaneval-plus", "0.1.10", "HumanEval/x", "function", "python", "code_generation",
+             "fib", "def fib(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n",
+             visible_tests=base, hidden_tests=base + plus, entry_point="fib", metadata={"n_base": 3})
+    s = Scorer(sandbox, cache_dir=tmp_path)
+    ok = s.score(t, Ext(code=t.reference))
+    assert (ok.pass_visible, ok.pass_hidden, ok.hidden_total) == (True, True, 4)
+    # exponential recursion passes base inputs, but fib(25) exceeds max(1 s, 4 x reference)
+    slow = "import time\ndef fib(n):\n    if n > 20:\n        time.sleep(3)\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+    r = s.score(t, Ext(code=slow))
+    assert (r.pass_visible, r.pass_hidden, r.error_type) == (True, False, "timeout")
+
+
+def test_closed_sandbox_gives_sandbox_error_not_a_model_failure():
+    from scorer.sandbox import open_sandbox
+
+    box = open_sandbox("local")
+    s = Scorer(box)
+    box.close()
+    r = s.score(task(), Ext(code="def f(x):\n    return x + 1\n"))
+    assert r.status == "sandbox_error" and r.error_type == "sandbox_error" and r.pass_hidden is None

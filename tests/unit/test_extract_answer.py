@@ -1,0 +1,362 @@
+"""Answer extraction on realistic outputs, including the real ChatGPT/GPT-4 generations that
+MapCoder recorded (with their pass/fail) in ../shared/data/generations."""
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from benchmarks import Task, extract_answer, load_tasks
+from benchmarks import TestCase as Case
+from benchmarks._extract import fenced_blocks, longest_parseable_span
+
+GEN = "generations/mapcoder/final-results"
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("CODEHARVEST_OFFLINE", "1")
+    monkeypatch.setenv("CODEHARVEST_CACHE", str(tmp_path / "cache"))
+
+
+STUB = '''from typing import List
+
+
+def helper_sum(xs: List[int]) -> int:
+    return sum(xs)
+
+
+def mean_of(xs: List[int]) -> float:
+    """Mean of xs.
+    >>> mean_of([1, 2, 3])
+    2.0
+    """
+'''
+
+
+def fn_task(**kw) -> Task:
+    base = dict(benchmark="humaneval", version="1", task_id="T/0", kind="function", language="python",
+                dimension="code_generation", prompt=STUB, reference=STUB + "    return helper_sum(xs) / len(xs)\n",
+                hidden_tests=(Case(kind="assert", code="assert mean_of([1, 2, 3]) == 2.0"),),
+                entry_point="mean_of", starter_code=STUB)
+    base.update(kw)
+    return Task(**base)
+
+
+def run_mean(code: str) -> float:
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - test programs written here
+    return namespace["mean_of"]([1, 2, 3])
+
+
+def test_chooses_the_block_that_defines_the_entry_point():
+    raw = textwrap.dedent('''\
+        Let me think. First, usage:
+
+        ```python
+        print(mean_of([1, 2]))
+        ```
+
+        The implementation:
+
+        ```Python
+        def mean_of(xs):
+            return helper_sum(xs) / len(xs)
+        ```
+
+        And a shell line:
+        ```bash
+        python solution.py
+        ```
+        ''')
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok" and "fenced block 2" in got.detail
+    assert run_mean(got.code) == 2.0            # helper_sum and the List import come from the prompt
+    assert "print(" not in got.code
+
+
+def test_several_defining_blocks_take_the_last_and_tags_vary():
+    raw = ("First try:\n```py\ndef mean_of(xs):\n    return 0\n```\nFixed:\n```python3\n"
+           "def mean_of(xs):\n    return sum(xs) / len(xs)\n```\n")
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok" and run_mean(got.code) == 2.0
+    assert [b.tag for b in fenced_blocks(raw)] == ["py", "python3"]
+
+
+def test_unterminated_fence_keeps_the_parseable_part():
+    raw = ("```python\ndef mean_of(xs):\n    total = sum(xs)\n    return total / len(xs)\n\n"
+           "def other(y):\n    return (y +")
+    blocks = fenced_blocks(raw)
+    assert len(blocks) == 1 and not blocks[0].closed
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok" and run_mean(got.code) == 2.0 and "def other" not in got.code
+
+
+def test_stray_prose_around_unfenced_code():
+    raw = ("Sure! Here is the function you asked for:\n\n"
+           "def mean_of(xs):\n    if not xs:\n        return 0.0\n    return sum(xs) / len(xs)\n\n"
+           "This runs in O(n) time. Let me know if you need anything else.")
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok" and got.detail == "unfenced code" and run_mean(got.code) == 2.0
+    assert "Sure" not in got.code and "O(n)" not in got.code
+    assert longest_parseable_span("Explanation\nNothing to see here.") is None
+
+
+def test_driver_code_is_dropped():
+    raw = ("```python\nimport sys\n\ndef mean_of(xs):\n    return sum(xs) / len(xs)\n\n"
+           "xs = list(map(int, input().split()))\nprint(mean_of(xs))\nassert mean_of([2]) == 2\n"
+           "if __name__ == '__main__':\n    main()\n```")
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok"
+    assert "input()" not in got.code and "print(" not in got.code and "__main__" not in got.code
+    assert "import sys" in got.code and run_mean(got.code) == 2.0
+
+
+def test_completion_style_prompt_plus_completion():
+    task = fn_task()
+    completion = "    return helper_sum(xs) / len(xs)\n\n\nprint(mean_of([4]))\nThis is a trailing remark"
+    got = extract_answer(task, completion, style="completion", prompt=STUB)
+    assert got.status == "ok" and got.detail == "prompt + completion"
+    assert got.code.startswith(STUB) and run_mean(got.code) == 2.0 and "remark" not in got.code
+
+
+def test_completion_that_repeats_the_signature():
+    completion = "def mean_of(xs):\n    return helper_sum(xs) / len(xs)\n"
+    got = extract_answer(fn_task(), completion, style="completion", prompt=STUB)
+    assert got.status == "ok" and got.detail == "completion repeats the signature"
+    assert got.code.count("def mean_of") == 1 and run_mean(got.code) == 2.0
+
+
+def test_completion_with_a_closing_fence_and_chat_style_answer():
+    got = extract_answer(fn_task(), "    return sum(xs) / len(xs)\n```\nDone.", style="completion", prompt=STUB)
+    assert got.status == "ok" and run_mean(got.code) == 2.0
+    fenced = extract_answer(fn_task(), "```python\ndef mean_of(xs):\n    return sum(xs)/len(xs)\n```",
+                            style="completion", prompt=STUB)
+    assert fenced.status == "ok" and run_mean(fenced.code) == 2.0
+
+
+@pytest.mark.parametrize("raw, detail", [
+    ("", "empty output"),
+    ("I am sorry, I cannot help with that.", "no code"),
+    ("```python\ndef average(xs):\n    return 1\n```", "no code block defining mean_of"),
+    ("```python\ndef mean_of(xs)\n    return 1\n```", "no code block defining mean_of"),
+])
+def test_no_code_extracted_rather_than_guessing(raw, detail):
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "no_code_extracted" and got.code is None and detail in got.detail
+
+
+def stdio_task(**kw) -> Task:
+    base = dict(benchmark="apps", version="1", task_id="x", kind="stdio", language="python",
+                dimension="code_generation", prompt="Read n and print n*2.", reference="print(int(input())*2)")
+    base.update(kw)
+    return Task(**base)
+
+
+def test_stdio_program_prefers_the_block_that_reads_input():
+    raw = ("Idea:\n```python\ndef double(n):\n    return 2 * n\n```\nFull program:\n```python\n"
+           "n = int(input())\nprint(2 * n)\n```\nExample: input 3 gives 6.")
+    got = extract_answer(stdio_task(), raw)
+    assert got.status == "ok" and got.code == "n = int(input())\nprint(2 * n)\n"
+    bare = extract_answer(stdio_task(), "Here you go:\nimport sys\nn = int(sys.stdin.readline())\nprint(2*n)\nThat's it!")
+    assert bare.status == "ok" and bare.code.startswith("import sys") and "That's" not in bare.code
+    assert extract_answer(stdio_task(), "No idea, sorry.").status == "no_code_extracted"
+
+
+def test_runbugrun_fix_in_completion_style():
+    task = stdio_task(benchmark="runbugrun", metadata={"prompt_kind": "refinement"})
+    got = extract_answer(task, "n = int(input())\nprint(n * 2)\n# Buggy Python:\nprint(", style="completion")
+    assert got.status == "ok" and got.code == "n = int(input())\nprint(n * 2)\n# Buggy Python:\n"
+
+
+def code_task(kind: str, language: str, prompt: str) -> Task:
+    return Task(benchmark="codexglue", version="1", task_id="0", kind=kind, language=language,
+                dimension=kind, prompt=prompt, reference="", metadata={"source_language": "java"})
+
+
+JAVA = "public int Size() { return count; }"
+
+
+def test_csharp_translation_fenced_bare_and_echoed_source():
+    task = code_task("translation", "csharp", JAVA)
+    echoed = (f"The Java code:\n```java\n{JAVA}\n```\nIn C#:\n```csharp\npublic virtual int Size()\n{{\n"
+              "    return count;\n}\n```\nNote: C# uses virtual.")
+    got = extract_answer(task, echoed)
+    assert got.status == "ok" and got.code.startswith("public virtual int Size()") and got.code.endswith("}")
+    untagged = extract_answer(task, f"```\n{JAVA}\n```\n```\npublic override int Size(){{return count;}}\n```")
+    assert untagged.status == "ok" and "override" in untagged.code
+    bare = extract_answer(task, 'Here is the translation: public string Name(){ return "a}b"; } Hope it helps!')
+    assert bare.status == "ok" and bare.code == 'public string Name(){ return "a}b"; }'
+    only_java = extract_answer(task, f"```java\n{JAVA}\n```")
+    assert only_java.status == "no_code_extracted" and "java" in only_java.detail
+    assert extract_answer(task, "I can't translate this.").status == "no_code_extracted"
+
+
+def test_java_refinement_abstracted_code():
+    buggy = "public TYPE_1 METHOD_1 ( ) { return VAR_1 ; }"
+    task = code_task("refinement", "java", buggy)
+    fixed = "public TYPE_1 METHOD_1 ( ) { if ( ( VAR_1 ) != null ) { return VAR_1 ; } return null ; }"
+    assert extract_answer(task, f"Fixed:\n```java\n{fixed}\n```").code == fixed
+    assert extract_answer(task, f"The bug is a missing null check.\n{fixed}\nThis avoids NPEs.").code == fixed
+    assert extract_answer(task, fixed + "\n// Buggy Java:\n", style="completion").code == fixed
+
+
+@pytest.mark.parametrize("raw, status, label", [
+    ("Yes", "ok", "yes"),
+    ("No.", "ok", "no"),
+    ("**Yes**, the query is built with string formatting.", "ok", "yes"),
+    ("no - parameters are bound safely", "ok", "no"),
+    ("The function is not vulnerable: paths are normalised.", "ok", "no"),
+    ("After review, this function contains a security vulnerability (path traversal).", "ok", "yes"),
+    ("Answer: Yes", "ok", "yes"),
+    ("I cannot decide without seeing how `path` is produced.", "undecided", None),
+    ("Yes, but I cannot determine it without more context.", "undecided", None),
+    ("It is unclear.", "undecided", None),
+    ("Maybe yes, maybe no.", "undecided", None),
+    ("", "undecided", None),
+])
+def test_sven_labels(raw, status, label):
+    task = Task("sven", "1", "t", "classification", "python", "vulnerability_detection", "def f(): pass", "yes")
+    got = extract_answer(task, raw)
+    assert (got.status, got.label, got.code) == (status, label, None)
+
+
+# ---------------------------------------------------------------- real generations
+
+def _rows(shared_data, rel):
+    with open(shared_data / GEN / rel, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _defines(code: str, name: str) -> bool:
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name
+               for n in ast.walk(ast.parse(code)))
+
+
+@pytest.mark.parametrize("rel, field", [
+    ("ChatGPT/HumanEval/ChatGPT-CoT-Python3-0-1.jsonl", "responses"),
+    ("GPT4/HumanEval/GPT4-Turbo-CoT-Human-Python3-0-1.jsonl", "responses"),
+    ("Gemini/HumanEval/Gemini-Direct-Human-Python3-0-1.jsonl", "responses"),
+    ("GPT4/HumanEval/humaneval-py..gz_simple_1_gpt-4_pass_at_k_1_py.jsonl", "solution"),
+])
+def test_real_humaneval_generations_marked_solved_extract(shared_data, rel, field):
+    tasks = {t.task_id: t for t in load_tasks("humaneval", data_dir=shared_data)}
+    solved = 0
+    for row in _rows(shared_data, rel):
+        raw = row[field][-1] if isinstance(row[field], list) else row[field]
+        got = extract_answer(tasks[row["task_id"]], raw)
+        if row["is_solved"]:
+            solved += 1
+            assert got.status == "ok", (row["task_id"], got.detail)
+            assert _defines(got.code, tasks[row["task_id"]].entry_point)
+    assert solved >= 100
+
+
+AGREE = r'''
+import json, sys, signal
+items = json.load(sys.stdin)
+out = {}
+for tid, (program, tests) in items.items():
+    ok = True
+    for code in tests:
+        ns = {"__name__": "__main__"}
+        signal.alarm(10)
+        try:
+            exec(program, ns)
+            exec(code, ns)
+        except BaseException:
+            ok = False
+        finally:
+            signal.alarm(0)
+        if not ok:
+            break
+    out[tid] = ok
+print(json.dumps(out))
+'''
+
+
+def test_extracted_gpt4_code_passes_our_tests_where_the_authors_said_solved(shared_data):
+    """Extraction + the per-assertion HumanEval tests reproduce MapCoder's recorded verdicts."""
+    tasks = {t.task_id: t for t in load_tasks("humaneval", data_dir=shared_data)}
+    rows = _rows(shared_data, "GPT4/HumanEval/GPT4-Turbo-CoT-Human-Python3-0-1.jsonl")
+    items = {}
+    for row in rows:
+        got = extract_answer(tasks[row["task_id"]], row["responses"][-1])
+        assert got.status == "ok"
+        items[row["task_id"]] = (got.code, [c.code for c in tasks[row["task_id"]].hidden_tests])
+    proc = subprocess.run([sys.executable, "-c", AGREE], input=json.dumps(items), capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    ours = json.loads(proc.stdout)
+    agree = sum(ours[r["task_id"]] == bool(r["is_solved"]) for r in rows)
+    assert agree >= 0.95 * len(rows)
+    assert sum(ours.values()) >= 140
+
+
+def test_real_apps_generations_extract(shared_data):
+    import re
+
+    tasks = {t.task_id: t for t in load_tasks("apps", data_dir=shared_data, split="mapcoder150")}
+    for rel in ("ChatGPT/APPS/ChatGPT-Direct-APPS-Python3-0-1.jsonl", "GPT4/APPS/GPT4-Turbo-Direct-APPS-Python3-0-1.jsonl"):
+        stdio_ok, stdio_total = 0, 0
+        for row in _rows(shared_data, rel):
+            task = tasks[f"mapcoder150/{row['id']}"]
+            raw = row["responses"][-1]
+            got = extract_answer(task, raw)
+            if got.status == "ok":
+                ast.parse(got.code)
+                if task.entry_point:
+                    assert _defines(got.code, task.entry_point)
+            if task.entry_point:
+                # the response writes the function the starter code names: it must be found
+                if re.search(rf"^\s*def {task.entry_point}\(", raw, re.M):
+                    assert got.status == "ok", (row["id"], got.detail)
+            else:
+                stdio_total += 1
+                stdio_ok += got.status == "ok"
+                if row["is_solved"]:
+                    assert got.status == "ok", (row["id"], got.detail)
+        assert stdio_ok >= 0.95 * stdio_total
+
+
+def test_real_mbpp_generations_marked_solved_extract(shared_data):
+    """GPT-4 on MultiPL-E's mbpp-typed prompts (names like mbpp_3_is_not_prime): same task ids."""
+    tasks = {t.task_id: t for t in load_tasks("mbpp", data_dir=shared_data, split="all")}
+    solved = 0
+    for row in _rows(shared_data, "GPT4/MBPP/GPT4-Turbo-CoT-MBPP-Python3-0-1.jsonl"):
+        task = tasks[row["name"].split("_")[1]]
+        if task.entry_point != row["entry_point"]:
+            continue                      # a few typed variants renamed the function
+        got = extract_answer(task, row["responses"][-1])
+        if row["is_solved"]:
+            solved += 1
+            assert got.status == "ok", (row["name"], got.detail)
+            assert _defines(got.code, task.entry_point)
+    assert solved >= 300
+
+
+def test_apps_programs_get_the_apps_import_header(shared_data):
+    tasks = {t.task_id: t for t in load_tasks("apps", data_dir=shared_data, split="train")}
+    leetcode = tasks["train/2404"]
+    assert leetcode.metadata["call_via_class"] == "Solution"
+    raw = ("```python\nclass Solution:\n    def findKthPositive(self, arr: List[int], k: int) -> int:\n"
+           "        missing = [x for x in range(1, max(arr) + k + 1) if x not in set(arr)]\n"
+           "        return missing[k - 1]\n```")
+    got = extract_answer(leetcode, raw)
+    assert got.status == "ok" and got.code.startswith(leetcode.metadata["prelude"])
+    namespace: dict = {}
+    exec(got.code, namespace)  # noqa: S102 - List comes from the header, as in APPS's evaluator
+    assert namespace["Solution"]().findKthPositive([2, 3, 4, 7, 11], 5) == 9
+    stdio = extract_answer(tasks["train/0001"], "```python\nprint(int(input()) + 1)\n```")
+    assert stdio.code.endswith("print(int(input()) + 1)\n") and "import heapq" in stdio.code
+
+
+def test_long_code_like_garbage_gives_no_code():
+    """2,000 code-like lines that never parse: the span search gives up (parse budget), no guess."""
+    garbage = "\n".join(["x = (  # never closed"] * 2000)
+    got = extract_answer(stdio_task(), garbage)
+    assert got.status == "no_code_extracted" and got.code is None

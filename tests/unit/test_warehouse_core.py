@@ -1,0 +1,245 @@
+"""Warehouse on a local directory: append, de-duplicating views, compaction, schema evolution."""
+from __future__ import annotations
+
+import os
+import time
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from warehouse import KEYS, TABLES, Warehouse, WarehouseError
+from warehouse._layout import partition_dir
+
+
+def score_rows(ids, *, score=0.5, benchmark="mbpp", model="m1"):
+    return [{"score_id": f"s{i}", "benchmark": benchmark, "model_id": model, "score": score,
+             "task_id": f"t{i}"} for i in ids]
+
+
+def data_files(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*.parquet"))
+
+
+@pytest.fixture()
+def wh(tmp_path):
+    with Warehouse.open(str(tmp_path / "wh")) as w:
+        yield w
+
+
+def test_open_creates_or_refuses(tmp_path):
+    with pytest.raises(WarehouseError, match="does not exist"):
+        Warehouse.open(str(tmp_path / "missing"), create=False)
+    assert not (tmp_path / "missing").exists()
+    Warehouse.open(str(tmp_path / "new")).close()
+    Warehouse.open(str(tmp_path / "new"), create=False).close()
+
+
+def test_empty_tables_have_the_schema_columns(wh):
+    for table, schema in TABLES.items():
+        result = wh.sql(f"SELECT * FROM {table}")
+        assert result.num_rows == 0
+        assert result.column_names == schema.names
+
+
+def test_append_fills_written_at_and_nulls(wh):
+    assert wh.append("scores", score_rows(range(3))) == 3
+    result = wh.sql("SELECT * FROM scores ORDER BY score_id")
+    assert result.column("score_id").to_pylist() == ["s0", "s1", "s2"]
+    assert result.column("hidden_passed").null_count == 3
+    assert result.column("written_at").null_count == 0
+    assert result.schema.field("written_at").type == pa.timestamp("us", tz="UTC")
+
+
+def test_unknown_column_and_null_key_are_errors(wh, tmp_path):
+    with pytest.raises(WarehouseError, match="unknown column.*bogus"):
+        wh.append("scores", [{"score_id": "x", "bogus": 1}])
+    with pytest.raises(WarehouseError, match="must not be null"):
+        wh.append("scores", [{"score_id": None, "score": 1.0}])
+    with pytest.raises(WarehouseError, match="bad value for column 'score'"):
+        wh.append("scores", [{"score_id": "x", "score": "not a number"}])
+    with pytest.raises(WarehouseError, match="unknown table"):
+        wh.append("nope", [{"x": 1}])
+    assert data_files(tmp_path / "wh") == []
+
+
+def test_append_accepts_arrow_tables(wh):
+    table = pa.table({"run_id": ["r1", "r2"], "spend_usd": [1.5, 2.0]})
+    assert wh.append("runs", table) == 2
+    assert sorted(wh.existing_keys("runs")) == ["r1", "r2"]
+
+
+def test_duplicates_written_twice_read_once_latest_wins(wh):
+    wh.append("scores", score_rows(range(10), score=0.1))
+    wh.append("scores", score_rows(range(5, 15), score=0.2))
+    wh.append("scores", score_rows([0], score=0.9) + score_rows([0], score=0.95))  # repeated in a batch
+    result = wh.sql("SELECT score_id, score FROM scores ORDER BY score_id")
+    got = dict(zip(result.column("score_id").to_pylist(), result.column("score").to_pylist()))
+    assert len(got) == result.num_rows == 15
+    assert got["s0"] == 0.95                      # last row of the newest batch
+    assert all(got[f"s{i}"] == 0.1 for i in range(1, 5))
+    assert all(got[f"s{i}"] == 0.2 for i in range(5, 15))
+    assert wh.existing_keys("scores") == {f"s{i}" for i in range(15)}
+
+
+def test_append_partitions_by_benchmark_with_safe_names(wh, tmp_path):
+    wh.append("scores", score_rows([1], benchmark="../evil/x"))
+    wh.append("scores", score_rows([2], benchmark="mbpp"))
+    wh.append("scores", score_rows([3], benchmark="a") + score_rows([4], benchmark="b"))
+    files = data_files(tmp_path / "wh")
+    assert any(f.startswith("scores/benchmark=..%2Fevil%2Fx/part-") for f in files)
+    assert any(f.startswith("scores/benchmark=mbpp/part-") for f in files)
+    assert any(f.startswith("scores/part-") for f in files)  # a mixed batch stays one file
+    assert all(os.path.realpath(tmp_path / "wh" / f).startswith(str(tmp_path / "wh")) for f in files)
+    assert partition_dir("scores", None) == "scores/benchmark=__null__"
+    assert partition_dir("scores", "..") == "scores/benchmark=%2E%2E"
+    assert wh.sql("SELECT count(*) FROM scores").column(0)[0].as_py() == 4
+    # pruning by statistics: a filter on benchmark still returns the right rows
+    assert wh.sql("SELECT score_id FROM scores WHERE benchmark = '../evil/x'").column(0).to_pylist() == ["s1"]
+
+
+def test_compact_keeps_every_row_once_and_merges_files(wh, tmp_path):
+    for start in range(0, 50, 10):
+        wh.append("scores", score_rows(range(start, start + 10), benchmark="mbpp"))
+        wh.append("scores", score_rows(range(start, start + 10), benchmark="humaneval" if start % 20 else "mbpp",
+                                       score=0.7))
+    before = wh.sql("SELECT * EXCLUDE (written_at) FROM scores ORDER BY score_id")
+    summary = wh.compact("scores")["scores"]
+    assert summary["files_before"] == 10 and summary["files_after"] == 2 and summary["rows"] == 50
+    after = wh.sql("SELECT * EXCLUDE (written_at) FROM scores ORDER BY score_id")
+    assert after.equals(before)
+    files = data_files(tmp_path / "wh")
+    assert len(files) == 2 and all("/compact-" in f for f in files)
+    assert {f.split("/")[1] for f in files} == {"benchmark=mbpp", "benchmark=humaneval"}
+    # nothing left to do: a second compaction changes nothing
+    again = wh.compact("scores")["scores"]
+    assert again["rows"] is None and data_files(tmp_path / "wh") == files
+    # appends after compaction still de-duplicate against the compacted files
+    wh.append("scores", score_rows([3], benchmark="mbpp", score=0.01))
+    assert wh.sql("SELECT count(*), min(score) FROM scores").to_pylist() == [{"count_star()": 50, "min(score)": 0.01}]
+
+
+def test_query_must_be_one_read_statement(wh, tmp_path):
+    for bad, msg in [("DROP VIEW scores", "read-only"), ("COPY (SELECT 1) TO 'x.csv'", "read-only"),
+                     ("CREATE TABLE t AS SELECT 1", "read-only"), ("ATTACH 'x.db'", "read-only"),
+                     ("SELECT 1; SELECT 2", "exactly one"), ("SELEC 1", "invalid SQL"), ("", "empty")]:
+        with pytest.raises(WarehouseError, match=msg):
+            wh.sql(bad)
+    with pytest.raises(WarehouseError, match="query failed: Catalog Error"):
+        wh.sql("SELECT * FROM no_such_table")
+    assert not (tmp_path / "x.csv").exists() and not os.path.exists("x.csv")
+    assert wh.sql("EXPLAIN SELECT * FROM scores").num_rows >= 1
+
+
+def test_schema_evolution_older_files_lack_a_new_column(tmp_path, monkeypatch):
+    root = tmp_path / "wh"
+    with Warehouse.open(str(root)) as wh:
+        wh.append("runs", [{"run_id": "old", "spend_usd": 1.0}])
+    # a hand-written file from an even older writer, without 'counts' and 'spend_usd'
+    old_schema = pa.schema([f for f in TABLES["runs"] if f.name not in ("counts", "spend_usd")])
+    (root / "runs").mkdir(exist_ok=True)
+    pq.write_table(pa.table({"run_id": ["ancient"], "written_at": [None]}, schema=pa.schema(
+        [old_schema.field("run_id"), old_schema.field("written_at")])), root / "runs" / "part-0-legacy.parquet")
+    new_runs = TABLES["runs"].append(pa.field("gpu_hours", pa.float64()))
+    monkeypatch.setitem(TABLES, "runs", new_runs)
+    with Warehouse.open(str(root)) as wh:
+        wh.append("runs", [{"run_id": "new", "gpu_hours": 2.5}])
+        result = wh.sql("SELECT run_id, spend_usd, gpu_hours FROM runs ORDER BY run_id")
+        assert result.to_pylist() == [{"run_id": "ancient", "spend_usd": None, "gpu_hours": None},
+                                      {"run_id": "new", "spend_usd": None, "gpu_hours": 2.5},
+                                      {"run_id": "old", "spend_usd": 1.0, "gpu_hours": None}]
+        wh.compact("runs")
+        assert wh.sql("SELECT count(*) FROM runs").column(0)[0].as_py() == 3
+        assert wh.sql("SELECT gpu_hours FROM runs WHERE run_id='new'").column(0)[0].as_py() == 2.5
+
+
+def test_unchecked_files_are_deduplicated_the_slow_way(wh, monkeypatch, caplog):
+    """A writer that dies between publishing and checking leaves an unchecked file: still read once."""
+    wh.append("scores", score_rows(range(10), score=0.1))
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("killed before the check")
+
+    monkeypatch.setattr("warehouse._warehouse.find_losers", boom)
+    wh.append("scores", score_rows(range(5, 12), score=0.2))
+    wh.append("scores", score_rows([11, 12], score=0.3))
+    assert "check of" in caplog.text
+    monkeypatch.undo()
+    state = wh.state("scores")
+    assert len(state.unchecked) == 2
+    rows = {r["score_id"]: r["score"] for r in wh.sql("SELECT score_id, score FROM scores").to_pylist()}
+    assert len(rows) == 13 and wh.sql("SELECT count(*) FROM scores").column(0)[0].as_py() == 13
+    assert rows["s0"] == 0.1 and rows["s5"] == 0.2 and rows["s11"] == 0.3 and rows["s12"] == 0.3
+    wh.compact("scores")  # repairs: everything checked again
+    assert wh.state("scores").unchecked == []
+    assert dict((r["score_id"], r["score"]) for r in wh.sql("SELECT score_id, score FROM scores").to_pylist()) == rows
+
+
+def test_interrupted_compaction_changes_nothing_visible(wh, monkeypatch, tmp_path):
+    wh.append("scores", score_rows(range(20), benchmark="mbpp"))
+    wh.append("scores", score_rows(range(20, 30), benchmark="humaneval"))
+    wh.append("scores", score_rows(range(5), benchmark="mbpp", score=0.9))
+    expected = wh.sql("SELECT * FROM scores ORDER BY score_id")
+    real = wh._check_and_record
+    calls = []
+
+    def fail_on_second_output(table, key, rel, **kw):
+        if kw.get("group"):
+            calls.append(rel)
+            if len(calls) == 2:
+                raise RuntimeError("compaction died")
+        return real(table, key, rel, **kw)
+
+    monkeypatch.setattr(wh, "_check_and_record", fail_on_second_output)
+    with pytest.raises(RuntimeError):
+        wh.compact("scores")
+    monkeypatch.undo()
+    state = wh.state("scores")
+    assert len(state.hidden) == 2           # outputs written, group not committed: invisible
+    assert wh.sql("SELECT * FROM scores ORDER BY score_id").equals(expected)
+    wh.compact("scores")
+    assert wh.sql("SELECT * FROM scores ORDER BY score_id").equals(expected)
+
+
+def test_stale_temp_files_are_ignored_then_removed(wh, tmp_path):
+    wh.append("scores", score_rows(range(3)))
+    part = tmp_path / "wh" / "scores" / "benchmark=mbpp"
+    junk = part / ".tmp-deadbeef"
+    junk.write_bytes(b"PAR1 partial garbage")
+    assert wh.sql("SELECT count(*) FROM scores").column(0)[0].as_py() == 3
+    wh.compact("scores")
+    assert junk.exists()                    # might belong to a live writer: kept
+    old = time.time() - 7200
+    os.utime(junk, (old, old))
+    wh.compact("scores")
+    assert not junk.exists()
+    assert wh.sql("SELECT count(*) FROM scores").column(0)[0].as_py() == 3
+
+
+def test_keys_of_every_table_are_declared():
+    assert set(KEYS) == set(TABLES)
+    for table, key in KEYS.items():
+        assert key in TABLES[table].names and "written_at" in TABLES[table].names
+
+
+def test_check_records_cover_concurrent_publishes(wh, tmp_path):
+    """Two files published before either is checked: the later check still finds the overlap."""
+    import io
+
+    from warehouse._layout import new_data_name
+    from warehouse._rows import normalise
+    import datetime as dt
+
+    rels = []
+    for score in (0.1, 0.2):
+        table = normalise("scores", TABLES["scores"], "score_id", score_rows(range(4), score=score),
+                          dt.datetime.now(dt.timezone.utc))
+        buf = io.BytesIO()
+        pq.write_table(table, buf)
+        rel = new_data_name("scores/benchmark=mbpp", "part")
+        wh._storage.write_atomic(rel, buf.getvalue())
+        rels.append(rel)
+    for rel in rels:  # both checks see both files; records agree on the loser
+        wh._check_and_record("scores", "score_id", rel)
+    assert wh.sql("SELECT count(*), min(score), max(score) FROM scores").to_pylist() == [
+        {"count_star()": 4, "min(score)": 0.2, "max(score)": 0.2}]
