@@ -104,10 +104,20 @@ def _defines(module: ast.Module, name: str) -> bool:
 def longest_parseable_prefix(code: str) -> str | None:
     """The longest run of leading lines that parses (drops a truncated tail or trailing prose)."""
     lines = code.splitlines()[:MAX_SCAN_LINES]
-    for end in range(len(lines), 0, -1):
+    end = len(lines)
+    while end > 0:
         chunk = "\n".join(lines[:end]).rstrip()
-        if chunk.strip() and _parses(chunk) is not None:
+        if not chunk.strip():
+            return None
+        try:
+            parse_quietly(chunk)
             return chunk + "\n"
+        except SyntaxError as exc:
+            # the parser reads left to right: a prefix that still holds the failing line fails too
+            bad = exc.lineno or end
+            end = bad - 1 if bad < end else end - 1
+        except (ValueError, MemoryError, RecursionError):
+            end -= 1
     return None
 
 
@@ -336,40 +346,153 @@ def _python_program(task: Task, raw: str, style: str, prompt: str) -> Extraction
 
 # ---------------------------------------------------------------- Java / C#
 
-_SIGNATURE = re.compile(
-    r"(?<![\w.])(?:(?:public|private|protected|internal|static|final|abstract|override|virtual|sealed|async|"
-    r"synchronized|new|extern|unsafe|partial)\s+)*[\w<>\[\],.?]+\s+\w+\s*(?:<[^<>()]*>)?\s*\([^(){};]*\)\s*"
-    r"(?:throws\s+[\w.,\s]+?)?(?::\s*(?:base|this)\s*\([^()]*\)\s*)?(?P<open>\{|=>)")
+_NAME_PAREN = re.compile(r"\b([A-Za-z_]\w*)\s*(?:<[^<>(){};]*>)?\s*\(")
+_NOT_METHODS = {"if", "for", "foreach", "while", "switch", "catch", "return", "new", "using", "lock", "synchronized",
+                "do", "else", "try", "throw", "sizeof", "typeof", "nameof", "default", "when", "base", "this", "super"}
+_MODIFIERS = {"public", "private", "protected", "internal", "static", "final", "abstract", "override", "virtual",
+              "sealed", "async", "synchronized", "new", "extern", "unsafe", "partial", "readonly", "native",
+              "strictfp", "transient", "volatile"}
+_TOKEN = re.compile(r"@?[\w.]+|\S")
 _NORM = re.compile(r"\s+")
 
 
+def _skip_parens(text: str, i: int) -> int:
+    """Index just past the parenthesis group opening at ``text[i] == '('`` (-1 when unbalanced)."""
+    depth = 0
+    while i < len(text):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        elif text[i] in "{};":
+            return -1
+        i += 1
+    return -1
+
+
+def _declaration_start(text: str, name_at: int) -> int:
+    """Walk back from a method name over its return type, generics and modifiers."""
+    tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(text, 0, name_at)]
+    i = len(tokens) - 1
+
+    def skip_generic(i: int) -> int:
+        depth = 0
+        while i >= 0:
+            if tokens[i][0] == ">":
+                depth += 1
+            elif tokens[i][0] == "<":
+                depth -= 1
+                if depth == 0:
+                    return i - 1
+            elif not re.fullmatch(r"@?[\w.]+|,|\?|\[|\]", tokens[i][0]):
+                return -2
+            i -= 1
+        return -2
+
+    start = name_at
+    if i >= 0 and tokens[i][0] not in _MODIFIERS:           # a return type (constructors have none)
+        while True:                                          # e.g. Outer < T > . Inner < T > [ ]
+            while i >= 1 and tokens[i][0] == "]" and tokens[i - 1][0] == "[":
+                i -= 2
+            if i >= 0 and tokens[i][0] == "?":
+                i -= 1
+            if i >= 0 and tokens[i][0] == ">":
+                i = skip_generic(i)
+                if i == -2:
+                    return start
+            if i >= 0 and re.fullmatch(r"[\w.]+", tokens[i][0]) and tokens[i][0] not in _NOT_METHODS:
+                start = tokens[i][1]
+                i -= 1
+            else:
+                return start
+            if i >= 0 and tokens[i][0] == ".":
+                i -= 1
+                continue
+            break
+        if i >= 0 and tokens[i][0] == ">":                  # generic method: <T> T name(
+            j = skip_generic(i)
+            if j != -2:
+                i = j
+                start = tokens[j + 1][1]
+    while i >= 0 and (tokens[i][0] in _MODIFIERS or tokens[i][0].startswith("@")):
+        start = tokens[i][1]
+        i -= 1
+    return start
+
+
 def _brace_code(text: str) -> str | None:
-    """From the first method signature to its matching closing brace (strings and chars skipped)."""
-    for match in _SIGNATURE.finditer(text):
-        start = match.start()
-        if match.group("open") == "=>":            # C# expression-bodied member
-            semi = text.find(";", match.end())
+    """The first method: from its modifiers/return type to its matching closing brace
+    (braces inside string and char literals skipped); C# expression bodies end at ``;``."""
+    for match in _NAME_PAREN.finditer(text):
+        if match.group(1) in _NOT_METHODS:
+            continue
+        after = _skip_parens(text, match.end() - 1)
+        if after < 0:
+            continue
+        rest = text[after:]
+        head = re.match(r"\s*(?:throws\s+[\w.]+(?:\s*,\s*[\w.]+)*)?\s*", rest)
+        k = after + head.end()
+        init = re.match(r":\s*(?:base|this)\s*\(", text[k:])
+        if init:
+            k = _skip_parens(text, k + init.end() - 1)
+            if k < 0:
+                continue
+            k += len(text[k:]) - len(text[k:].lstrip())
+        start = _declaration_start(text, match.start(1))
+        if text.startswith("=>", k):
+            semi = text.find(";", k)
             if semi >= 0:
                 return text[start:semi + 1].strip()
             continue
-        depth, i, quote = 0, match.start("open"), None
-        while i < len(text):
-            ch = text[i]
-            if quote:
-                if ch == "\\":
-                    i += 2
-                    continue
-                if ch == quote:
-                    quote = None
-            elif ch in "\"'":
-                quote = ch
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[start:i + 1].strip()
-            i += 1
+        if text.startswith(";", k):                        # abstract / native / interface: no body
+            line_start = text.rfind("\n", 0, start) + 1
+            has_type = start < match.start(1)
+            if any(word in _MODIFIERS for word in text[start:match.start(1)].split()) or (
+                    has_type and not text[line_start:start].strip()):
+                return text[start:k + 1].strip()
+            continue
+        if not text.startswith("{", k):
+            continue
+        return _through_matching_brace(text, start, k)
+    for match in _PROPERTY.finditer(text):                  # C# property: Name { get; set; }
+        return _through_matching_brace(text, match.start(), match.end() - 1)
+    return None
+
+
+_PROPERTY = re.compile(r"\b(?:public|private|protected|internal)\b[^;{}()=]*?\b[A-Za-z_]\w*\s*\{")
+
+
+def _through_matching_brace(text: str, start: int, open_at: int) -> str | None:
+    depth, i, quote = 0, open_at, None
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif text.startswith("//", i):                     # comments may hold quotes and braces
+            newline = text.find("\n", i)
+            if newline < 0:
+                return None
+            i = newline
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            if close < 0:
+                return None
+            i = close + 1
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start:i + 1].strip()
+        i += 1
     return None
 
 

@@ -154,6 +154,8 @@ def render_prompt(task: Task, *, style: Style = "chat", template: PromptTemplate
     if tpl.kind and tpl.kind != template_kind(task):
         raise BenchmarkError(f"template {tpl.template_id} is for {tpl.kind} tasks, not {template_kind(task)} "
                              f"({task.benchmark} {task.task_id})")
+    if tpl.style and tpl.style != style:
+        raise BenchmarkError(f"template {tpl.template_id} is a {tpl.style} template, not {style}")
     values = fields_for(task)
     try:
         user = tpl.user.format(**values)

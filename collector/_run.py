@@ -509,7 +509,8 @@ class Collector:
         from scorer import ScorerActor
 
         sc = self.job.scoring
-        return [ScorerActor.options(max_restarts=3, max_task_retries=3).remote(
+        extra = {"resources": dict(sc.resources)} if sc.resources else {}
+        return [ScorerActor.options(max_restarts=3, max_task_retries=3, **extra).remote(
             sc.sandbox, image=sc.image, run_id=self.run_id, timeout_floor_s=sc.timeout_floor_s,
             timeout_factor=sc.timeout_factor) for _ in range(sc.workers)]
 

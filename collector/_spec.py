@@ -98,6 +98,7 @@ class ScoringSpec(_Strict):
     batch_size: int = Field(default=8, ge=1)
     timeout_floor_s: float = Field(default=1.0, gt=0)
     timeout_factor: float = Field(default=4.0, gt=0)
+    resources: dict[str, float] = Field(default_factory=dict)   # Ray custom resources per scorer
 
 
 class CircuitSpec(_Strict):

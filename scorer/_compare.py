@@ -63,6 +63,13 @@ def _poly(xs: list, x: float) -> float:  # HumanEval/32
     return sum(coeff * math.pow(x, i) for i, coeff in enumerate(xs))
 
 
+def has_special_oracle(dataset: str, entry_point: str) -> bool:
+    if dataset == "humaneval":
+        return entry_point == "find_zero"
+    return entry_point in ("are_equivalent", "sum_div", "surface_Area", "digit_distance_nums",
+                           *MBPP_OUTPUT_SET_EQ_TASKS, *MBPP_OUTPUT_NOT_NONE_TASKS)
+
+
 def is_floats(x: Any) -> bool:
     if isinstance(x, float):
         return True

@@ -28,6 +28,7 @@ class Expected:
     time_s: float
     ok: bool          # False when the reference itself failed on this input
     detail: str = ""
+    digest: str | None = None   # set instead of value for large outputs (see _digest.py)
 
 
 def reference_key(task_id: str, reference: str, setup: str, entry_point: str | None,
@@ -80,7 +81,7 @@ class ExpectedStore:
             return None
         try:
             data = json.loads(path.read_text())
-            return {k: Expected(decode(v[0]), float(v[1]), bool(v[2]), v[3] if len(v) > 3 else "")
+            return {k: Expected(decode(v[0]), float(v[1]), bool(v[2]), v[3], v[4])
                     for k, v in data["outputs"].items()}
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             log.warning("ignoring unreadable expected-output cache %s", path)
@@ -91,7 +92,7 @@ class ExpectedStore:
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        blob = json.dumps({"outputs": {k: [encode(e.value), e.time_s, e.ok, e.detail]
+        blob = json.dumps({"outputs": {k: [encode(e.value), e.time_s, e.ok, e.detail, e.digest]
                                        for k, e in outputs.items()}})
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
         with os.fdopen(fd, "w") as f:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import tempfile
 import zlib
@@ -327,7 +328,25 @@ def _write(frame: pd.DataFrame, path: Path, kind: str) -> None:
     if kind == "parquet":
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
     else:
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+        with open(path, "w", encoding="utf-8") as fh:
+            for record in frame.to_dict("records"):
+                fh.write(json.dumps({k: _plain(v) for k, v in record.items()}, ensure_ascii=False,
+                                    allow_nan=False) + "\n")
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready Python values: numpy scalars/arrays unwrapped, NaN/NA as null."""
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def export_data(source: Any, fmt: str, out: str | Path, options: ExportOptions | None = None) -> ExportResult:
@@ -335,7 +354,7 @@ def export_data(source: Any, fmt: str, out: str | Path, options: ExportOptions |
     opt = options or ExportOptions()
     if fmt not in EXPORTS:
         raise WarehouseError(f"unknown export format {fmt!r} (formats: {', '.join(sorted(EXPORTS))})")
-    if "://" in str(out):
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:/", str(out)):  # s3://..., also as a Path (s3:/...)
         raise WarehouseError(f"--out must be a local path (got {str(out)!r})")
     out = Path(out)
     ext = out.suffix.lower()

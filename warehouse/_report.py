@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -317,7 +318,7 @@ def build_report(source: Any, *, benchmarks: Sequence[str] | None = None,
 
 def write_report(source: Any, out: str | Path, **kwargs: Any) -> Path:
     """Write ``build_report`` to ``out`` atomically (temp file + rename)."""
-    if "://" in str(out):
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:/", str(out)):  # s3://..., also as a Path (s3:/...)
         raise WarehouseError(f"--out must be a local path (got {str(out)!r})")
     out = Path(out)
     text = build_report(source, **kwargs)

@@ -6,7 +6,8 @@ answer, its visible-test outcome and both models' hidden outcomes and costs. Pol
 - ``always_cheap`` / ``always_strong``: one model for every task.
 - ``prompt_length``: send the longest prompts straight to the strong model; the length
   threshold is chosen per lambda on a validation split of tasks (maximising mean reward there)
-  and every policy is reported on the remaining evaluation tasks, so all are paired.
+  and every policy is reported on the remaining evaluation tasks, so all are paired (with no
+  validation split the threshold is fitted on the evaluation tasks themselves: optimistic).
 - ``cheap_then_escalate``: run the cheap model; keep its answer iff its visible tests pass,
   else pay for the strong model too. A task without a visible verdict keeps the cheap answer.
 - ``random``: up-front routing to the strong model with the escalation rate of

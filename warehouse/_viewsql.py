@@ -44,10 +44,36 @@ def scan(paths: list[str], extra: str = "") -> str:
     return f"read_parquet([{files}], union_by_name=true, hive_partitioning=false{extra})"
 
 
+MAX_RANGES = 32  # loser rows forming at most this many runs are filtered by range, not a join
+
+
+def runs(rows: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Sorted row numbers as inclusive (first, last) runs."""
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        if out and r == out[-1][1] + 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+def _by_range(state: TableState) -> dict[str, list[tuple[int, int]]]:
+    found = {}
+    for rel, rows in state.losers.items():
+        r = runs(rows)
+        if len(r) <= MAX_RANGES:
+            found[rel] = r
+    return found
+
+
 def losers_table(state: TableState, full) -> pa.Table:
     files: list[str] = []
     pos: list[int] = []
+    ranged = _by_range(state)
     for rel, rows in state.losers.items():
+        if rel in ranged:
+            continue
         files.extend([full(rel)] * len(rows))
         pos.extend(rows)
     return pa.table({"file": pa.array(files, pa.string()), "pos": pa.array(pos, pa.int64())})
@@ -57,10 +83,15 @@ def view_sql(state: TableState, schema: pa.Schema, key: str, full, losers_name: 
     """A SELECT over the table's live files in which each key appears once."""
     checked = [f for f in state.live if f not in set(state.unchecked)]
     clean = [full(f) for f in checked if f not in state.losers]
-    dirty = [full(f) for f in checked if f in state.losers]
+    ranged = _by_range(state)
+    dirty = [full(f) for f in checked if f in state.losers and f not in ranged]
     parts = [typed_empty(schema)]
     if clean:
         parts.append(f"SELECT * FROM {scan(clean)}")
+    for rel, spans in ranged.items():  # typically a resumed writer re-wrote one contiguous slice
+        cond = " OR ".join(f"file_row_number BETWEEN {a} AND {b}" for a, b in spans)
+        parts.append(f"SELECT * EXCLUDE (file_row_number) FROM {scan([full(rel)], ', file_row_number=true')} "
+                     f"WHERE NOT ({cond})")
     if dirty:
         parts.append(
             f"SELECT * EXCLUDE (filename, file_row_number) FROM "

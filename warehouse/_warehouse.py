@@ -60,6 +60,8 @@ class Warehouse:
             self._con.sql("SET TimeZone='UTC'")
         except duckdb.Error:  # pragma: no cover - ICU missing
             pass
+        # data files are immutable (new name per write), so caching their footers is safe
+        self._con.sql("SET parquet_metadata_cache=true")
         storage.register(self._con)
 
     # -- opening -------------------------------------------------------------------------------

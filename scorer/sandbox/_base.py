@@ -112,7 +112,9 @@ class Sandbox(ABC):
                     if resp.get("status") != "ok":
                         raise SandboxBroken(str(resp.get("error") or "runner reported an error"))
                     return self._result(job, resp)
-                except (SandboxBroken, ChannelError) as exc:
+                except (SandboxBroken, ChannelError, ScorerError, OSError) as exc:
+                    # ScorerError/OSError here: a replacement could not start (image gone,
+                    # engine down) - still infrastructure, reported as sandbox_error.
                     errors.append(f"attempt {attempt}: {exc}")
                     log.warning("sandbox %s failed (%s); replacing it", self.describe(), exc)
                     self._discard()

@@ -132,6 +132,8 @@ class DockerSandbox(Sandbox):
                     raise SandboxBroken(f"container exited at start: {' '.join(logs.split())[:300]}")
             except docker.errors.NotFound:
                 raise SandboxBroken("container vanished at start") from None
+            except docker.errors.DockerException as exc:
+                raise SandboxBroken(f"container failed at start: {exc}") from None
             time.sleep(0.01)
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -140,6 +142,14 @@ class DockerSandbox(Sandbox):
             s.close()
             raise SandboxBroken(f"cannot connect to the runner: {exc}") from None
         self._sock = s
+        # The runner has accepted and unlinked the socket: take the directory back so code
+        # under test cannot write to the host disk through the bind mount.
+        try:
+            if os.geteuid() == 0:
+                os.chown(sock_dir, 0, 0)
+            os.chmod(sock_dir, 0o555)
+        except OSError as exc:
+            raise SandboxBroken(f"cannot lock the socket directory: {exc}") from None
         return Channel(s.fileno(), s.fileno())
 
     def _stop(self) -> None:

@@ -205,13 +205,19 @@ _SYSCALLS = {
 _libc = None
 
 
-def _prctl(*args):
+def _c():
+    """libc through ctypes (loaded once, in the runner, before any fork)."""
     global _libc
-    import ctypes
     if _libc is None:
+        import ctypes
         _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
+
+def _prctl(*args):
+    import ctypes
     args = [ctypes.c_ulong(a) if isinstance(a, int) else a for a in args] + [ctypes.c_ulong(0)] * (5 - len(args))
-    return _libc.prctl(*args)
+    return _c().prctl(*args)
 
 
 def _seccomp_program(protected):
@@ -801,6 +807,7 @@ class Runner:
         self._kill_strays()
         self._reap_any()
         self._clean_scratch()
+        self._clean_ipc()
 
     def _reap_any(self):
         while True:
@@ -810,6 +817,26 @@ class Runner:
                 return
             if pid == 0:
                 return
+
+    def _clean_ipc(self):
+        """Remove SysV shared memory, message queues and semaphores a job left behind."""
+        if not self.own_pidns:
+            return
+        for name, fn in (("shm", "shmctl"), ("msg", "msgctl"), ("sem", "semctl")):
+            try:
+                with open("/proc/sysvipc/" + name) as f:
+                    rows = f.read().splitlines()[1:]
+            except OSError:
+                continue
+            for row in rows:
+                try:
+                    ident = int(row.split()[1])
+                    if fn == "semctl":
+                        _c().semctl(ident, 0, 0)             # IPC_RMID
+                    else:
+                        getattr(_c(), fn)(ident, 0, None)    # IPC_RMID
+                except (ValueError, IndexError, AttributeError, OSError):
+                    pass
 
     def _clean_scratch(self):
         for root in (self.scratch, "/dev/shm"):

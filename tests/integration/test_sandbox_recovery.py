@@ -24,7 +24,7 @@ QUICK = SandboxJob(program="def solve():\n    return 42\n",
                           SandboxTest(id="b", kind="eval", code="solve() * 2")))
 
 
-@pytest.fixture(params=["local", "docker"])
+@pytest.fixture(params=["local", pytest.param("docker", marks=pytest.mark.docker)])
 def kind(request):
     if request.param == "docker":
         ok, why = docker_available()

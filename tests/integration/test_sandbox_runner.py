@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 LIM = Limits(timeout_s=2, memory_mb=256, output_bytes=1 << 16, max_procs=16, file_size_mb=4)
 
 
-@pytest.fixture(scope="module", params=["local", "docker"])
+@pytest.fixture(scope="module", params=["local", pytest.param("docker", marks=pytest.mark.docker)])
 def box(request):
     if request.param == "docker":
         ok, why = docker_available()
@@ -128,3 +128,56 @@ def test_concurrent_calls_are_serialised(box):
     for t in threads:
         t.join()
     assert sorted(out) == [(i, i) for i in range(6)]
+
+
+def test_auto_prefers_docker_and_falls_back_to_local():
+    ok, _ = docker_available()
+    with open_sandbox("auto") as sb:
+        assert sb.kind == ("docker" if ok else "local")
+    with open_sandbox("auto", image="codeharvest-no-such-image:0") as sb:
+        assert sb.kind == "local" and sb.describe().startswith("local:")
+
+
+def test_docker_container_is_locked_down():
+    ok, why = docker_available()
+    if not ok:
+        pytest.skip(f"Docker backend unavailable: {why}")
+    with open_sandbox("docker", run_id="lockdown-test") as sb:
+        sb.container.reload()
+        hc = sb.container.attrs["HostConfig"]
+        cfg = sb.container.attrs["Config"]
+        assert hc["NetworkMode"] == "none" and hc["ReadonlyRootfs"] is True
+        assert hc["CapDrop"] == ["ALL"] and "no-new-privileges" in hc["SecurityOpt"]
+        assert hc["Init"] is True and hc["PidsLimit"] > 0 and hc["Memory"] > 0 and hc["NanoCpus"] > 0
+        assert hc["MemorySwap"] == hc["Memory"] and "/tmp" in hc["Tmpfs"] and "size=" in hc["Tmpfs"]["/tmp"]
+        uid = int(cfg["User"].split(":")[0])
+        assert uid >= 1000
+        assert cfg["Labels"]["codeharvest.sandbox"] == "1" and cfg["Labels"]["codeharvest.run_id"] == "lockdown-test"
+        res = sb.run(SandboxJob(program="import os\n", limits=LIM, tests=(
+            SandboxTest(id="ids", kind="eval", code="(os.getuid(), os.geteuid())"),
+            SandboxTest(id="caps", kind="eval",
+                        code="[l.split()[1] for l in open('/proc/self/status') if l.startswith(('CapEff', 'CapPrm', 'NoNewPrivs', 'Seccomp:'))]"),
+        )))
+        assert res.tests[0].value == (uid, uid)
+        cap_eff, cap_prm, nnp, seccomp = res.tests[1].value
+        assert int(cap_eff, 16) == 0 and int(cap_prm, 16) == 0 and nnp == "1" and seccomp == "2"
+
+
+def test_local_unshare_fallback_has_no_network():
+    from scorer.sandbox import LocalSandbox
+    from scorer.sandbox._local import available_isolation
+    if "unshare" not in available_isolation():
+        pytest.skip("unshare is not installed")
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+    try:
+        with LocalSandbox(isolation="unshare") as sb:
+            assert sb.describe() == "local:unshare"
+            res = sb.run(SandboxJob(program="import socket\n", limits=LIM, tests=(
+                SandboxTest(id="net", kind="exec", code=f"socket.create_connection(('127.0.0.1', {port}), timeout=1)"),
+                SandboxTest(id="ok", kind="eval", code="6 * 7"))))
+            assert [t.status for t in res.tests] == ["runtime_error", "passed"] and res.tests[1].value == 42
+    finally:
+        srv.close()

@@ -13,6 +13,7 @@ import pytest
 from benchmarks import Task, extract_answer, load_tasks
 from benchmarks import TestCase as Case
 from benchmarks._extract import fenced_blocks, longest_parseable_span
+from benchmarks._split import parse_quietly
 
 GEN = "generations/mapcoder/final-results"
 
@@ -234,7 +235,7 @@ def _rows(shared_data, rel):
 
 def _defines(code: str, name: str) -> bool:
     return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name
-               for n in ast.walk(ast.parse(code)))
+               for n in ast.walk(parse_quietly(code)))
 
 
 @pytest.mark.parametrize("rel, field", [
@@ -308,7 +309,7 @@ def test_real_apps_generations_extract(shared_data):
             raw = row["responses"][-1]
             got = extract_answer(task, raw)
             if got.status == "ok":
-                ast.parse(got.code)
+                parse_quietly(got.code)
                 if task.entry_point:
                     assert _defines(got.code, task.entry_point)
             if task.entry_point:
@@ -360,3 +361,27 @@ def test_long_code_like_garbage_gives_no_code():
     garbage = "\n".join(["x = (  # never closed"] * 2000)
     got = extract_answer(stdio_task(), garbage)
     assert got.status == "no_code_extracted" and got.code is None
+
+
+@pytest.mark.parametrize("name, split", [("codexglue-java-cs", "test"), ("codexglue-java-cs", "valid"),
+                                         ("codexglue-refine-small", None), ("codexglue-refine-medium", None)])
+def test_every_codexglue_reference_and_source_round_trips(shared_data, name, split):
+    """A model that answers with the reference (bare, or amid prose) gets exactly the reference back."""
+    tasks = load_tasks(name, data_dir=shared_data, split=split)
+    for i, task in enumerate(tasks):
+        assert extract_answer(task, task.reference).code == task.reference, task.task_id
+        if i % 10 == 0:
+            wrapped = f"Here is the corrected method:\n{task.reference}\nIt handles the edge case now."
+            assert extract_answer(task, wrapped).code == task.reference, task.task_id
+
+
+@pytest.mark.parametrize("name", ["humaneval", "mbpp-sanitized", "mbpp-plus", "humaneval-plus-mini", "sven"])
+def test_reference_answers_extract(shared_data, name):
+    """The ``reference`` backend (answers with the canonical solution / true label) extracts cleanly."""
+    for task in load_tasks(name, data_dir=shared_data):
+        got = extract_answer(task, task.reference)
+        assert got.status == "ok", (task.task_id, got.detail)
+        if task.kind == "classification":
+            assert got.label == task.reference
+        else:
+            assert _defines(got.code, task.entry_point)

@@ -125,5 +125,7 @@ def test_custom_template_object_and_bad_style(shared_data):
     task = load_tasks("humaneval", data_dir=shared_data)[0]
     tpl = PromptTemplate(id="raw", version="7", user="{code_prompt}", style="completion")
     assert render_prompt(task, style="completion", template=tpl).text == task.prompt
+    with pytest.raises(BenchmarkError, match="is a completion template, not chat"):
+        render_prompt(task, style="chat", template=tpl)
     with pytest.raises(BenchmarkError, match="unknown prompt style"):
         render_prompt(task, style="shout")  # type: ignore[arg-type]

@@ -243,3 +243,20 @@ def test_check_records_cover_concurrent_publishes(wh, tmp_path):
         wh._check_and_record("scores", "score_id", rel)
     assert wh.sql("SELECT count(*), min(score), max(score) FROM scores").to_pylist() == [
         {"count_star()": 4, "min(score)": 0.2, "max(score)": 0.2}]
+
+
+def test_scattered_and_contiguous_rewrites_both_read_once(wh):
+    from warehouse._viewsql import MAX_RANGES, runs
+
+    assert runs((1, 2, 3, 7, 9, 10)) == [(1, 3), (7, 7), (9, 10)]
+    n = 4 * MAX_RANGES
+    wh.append("scores", score_rows(range(n), score=0.0))
+    wh.append("scores", score_rows(range(0, n, 2), score=1.0))          # scattered: anti-join path
+    wh.append("scores", score_rows(range(n, n + 50), score=0.0))
+    wh.append("scores", score_rows(range(n + 10, n + 20), score=2.0))   # contiguous: range path
+    result = {r["score_id"]: r["score"] for r in wh.sql("SELECT score_id, score FROM scores").to_pylist()}
+    assert wh.sql("SELECT count(*) FROM scores").column(0)[0].as_py() == len(result) == n + 50
+    assert all(result[f"s{i}"] == (1.0 if i % 2 == 0 else 0.0) for i in range(n))
+    assert all(result[f"s{i}"] == (2.0 if n + 10 <= i < n + 20 else 0.0) for i in range(n, n + 50))
+    losers = wh.state("scores").losers
+    assert sorted(len(v) for v in losers.values()) == [10, n // 2]

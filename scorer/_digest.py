@@ -1,0 +1,55 @@
+"""Large outputs: compared by a canonical digest computed in the sandbox, not carried back.
+
+A few inputs have huge outputs (MBPP+ Mbpp/255: lists of ~80,000 tuples, 50-120 MB of JSON);
+carrying them through the value channel costs tens of seconds per candidate. For those, the
+reference run records a SHA-256 of a canonical, type-strict encoding (sets and dicts sorted,
+so equal values give equal digests in any process), and candidates return only their digest.
+The program cannot forge a match without computing the right answer, since it never sees the
+expected digest. Caveat, documented: for such outputs the comparison is type-strict (``1`` vs
+``1.0`` differ, floats exact), where EvalPlus uses ``==`` (and ``allclose`` for floats).
+"""
+from __future__ import annotations
+
+LARGE_OUTPUT_BYTES = 256 * 1024
+REF_FN = "__codeharvest_ref__"
+DIGEST_FN = "__codeharvest_digest__"
+
+# Runs inside the sandbox (set-up code, before the program); stdlib only.
+HELPERS = f'''
+def __codeharvest_canon__(x, _json=__import__("json")):
+    t = type(x)
+    if x is None or t is bool or t is str:
+        return [t.__name__, x]
+    if t is int:
+        return ["int", hex(x)]
+    if t is float:
+        return ["float", repr(x)]
+    if t is complex:
+        return ["complex", repr(x)]
+    if t is bytes:
+        return ["bytes", x.hex()]
+    if t is list or t is tuple:
+        return [t.__name__, [__codeharvest_canon__(i) for i in x]]
+    if t is set or t is frozenset:
+        return [t.__name__, sorted((__codeharvest_canon__(i) for i in x), key=_json.dumps)]
+    if t is dict:
+        return ["dict", sorted(([__codeharvest_canon__(k), __codeharvest_canon__(v)]
+                                for k, v in x.items()), key=_json.dumps)]
+    raise TypeError("no canonical form")
+
+def {DIGEST_FN}(x, _json=__import__("json"), _hashlib=__import__("hashlib")):
+    try:
+        blob = _json.dumps(__codeharvest_canon__(x), separators=(",", ":")).encode()
+    except Exception:
+        return None
+    return _hashlib.sha256(blob).hexdigest()
+
+def {REF_FN}(x, _json=__import__("json"), _hashlib=__import__("hashlib")):
+    try:
+        blob = _json.dumps(__codeharvest_canon__(x), separators=(",", ":")).encode()
+    except Exception:
+        return (None, x)
+    if len(blob) > {LARGE_OUTPUT_BYTES}:
+        return (_hashlib.sha256(blob).hexdigest(), None)
+    return (None, x)
+'''
