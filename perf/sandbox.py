@@ -33,11 +33,27 @@ def bench_python_c(n: int) -> float:
     return (time.perf_counter() - t0) / n * 1000
 
 
-def bench_sandbox(kind: str, n: int) -> float:
+def _container_cpu_s(cid: str) -> float | None:
+    """CPU seconds the container used so far (cgroup v1 or v2), None when not readable."""
+    for path, scale in ((f"/sys/fs/cgroup/cpuacct/docker/{cid}/cpuacct.usage", 1e-9),
+                        (f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/cpu.stat", 1e-6),
+                        (f"/sys/fs/cgroup/docker/{cid}/cpu.stat", 1e-6)):
+        try:
+            text = Path(path).read_text()
+        except OSError:
+            continue
+        return int(text.split()[1] if text.startswith("usage_usec") else text.split()[0]) * scale
+    return None
+
+
+def bench_sandbox(kind: str, n: int) -> tuple[float, float | None]:
+    """(wall ms per job minus in-sandbox test time, sandbox CPU ms per job or None)."""
     job = SandboxJob(program=PROGRAM, tests=(SandboxTest(id="t", kind="eval", code="f(1)"),))
     with open_sandbox(kind) as box:
         for _ in range(20):                       # warm up
             box.run(job)
+        cid = box.container.id if kind == "docker" else None
+        cpu0 = _container_cpu_s(cid) if cid else None
         inside = 0.0
         t0 = time.perf_counter()
         for _ in range(n):
@@ -45,7 +61,9 @@ def bench_sandbox(kind: str, n: int) -> float:
             assert res.status == "ok" and res.tests[0].value == 2, res
             inside += res.tests[0].duration_s
         wall = time.perf_counter() - t0
-    return (wall - inside) / n * 1000
+        cpu1 = _container_cpu_s(cid) if cid else None
+    cpu = (cpu1 - cpu0) / n * 1000 if cpu0 is not None and cpu1 is not None else None
+    return (wall - inside) / n * 1000, cpu
 
 
 def main() -> None:
@@ -55,15 +73,19 @@ def main() -> None:
     n = args.jobs
     peer = bench_python_c(n)
     print(f"python -c per test     : {peer:8.2f} ms/job (peer)")
-    local = bench_sandbox("local", n)
+    load = os.getloadavg()[0]
+    print(f"host: {os.cpu_count()} CPUs, load average {load:.1f} at start")
+    local, _ = bench_sandbox("local", n)
     print(f"local backend (bwrap)  : {local:8.2f} ms/job  ({peer / local:5.1f}x faster than python -c)")
     ok, why = docker_available()
     if not ok:
         print(f"docker backend         : unavailable ({why})")
         print("nan")
         return
-    docker = bench_sandbox("docker", n)
+    docker, cpu = bench_sandbox("docker", n)
     print(f"docker backend (warm)  : {docker:8.2f} ms/job  ({peer / docker:5.1f}x faster than python -c)")
+    if cpu is not None:
+        print(f"docker container CPU   : {cpu:8.2f} ms/job  (runner + child, from the cgroup)")
     print(f"{docker:.2f}")
 
 

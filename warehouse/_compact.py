@@ -7,9 +7,10 @@ Leftovers of crashed writers (old temp files, uncommitted outputs, stray records
 from __future__ import annotations
 
 import logging
+import os
 import time
 
-from ._layout import PARTITION_COLUMN, check_name, new_data_name, partition_dir
+from ._layout import PARTITION_COLUMN, check_name, is_compact_file, new_data_name, partition_dir
 from ._schema import KEYS, TABLES
 from ._viewsql import lit, q
 
@@ -22,7 +23,6 @@ def _nothing_to_do(state) -> bool:
     if state.unchecked or state.losers or state.replaced or state.temps or state.stray_checks or state.hidden:
         return False
     dirs = [f.rsplit("/", 1)[0] for f in state.live]
-    from ._layout import is_compact_file
     return len(set(dirs)) == len(dirs) and all(is_compact_file(f) for f in state.live)
 
 
@@ -58,7 +58,6 @@ def compact_table(wh, table: str) -> dict:
                         "(FORMAT parquet, COMPRESSION zstd)")
                 storage.publish(tmp, rel)
             except BaseException:
-                import os
                 try:
                     os.unlink(tmp)
                 except OSError:

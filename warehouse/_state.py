@@ -53,7 +53,7 @@ class TableState:
     temps: dict[str, float] = field(default_factory=dict)
 
     def signature(self) -> tuple:
-        return (tuple(self.live), tuple(self.unchecked), tuple(sorted((k, len(v)) for k, v in self.losers.items())))
+        return (tuple(self.live), tuple(self.unchecked), tuple(self.losers.items()))
 
 
 def build_state(table: str, listing: list[tuple[str, float]], records: dict[str, CheckRecord]) -> TableState:

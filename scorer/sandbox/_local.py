@@ -13,6 +13,7 @@ binds (the kernel exempts uid 0 from it).
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -65,6 +66,15 @@ def _python_prefix(python: str) -> str | None:
     return str(Path(python).resolve().parents[1])
 
 
+@functools.lru_cache(maxsize=1)
+def _bwrap_can_disable_userns() -> bool:
+    try:
+        out = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--disable-userns" in out.stdout + out.stderr
+
+
 def available_isolation() -> list[str]:
     out = []
     if shutil.which("bwrap"):
@@ -107,12 +117,18 @@ class LocalSandbox(Sandbox):
 
     def _command(self, runner: str) -> list[str]:
         py = self.python
-        args = ["--stdio", "--scratch", "/tmp", "--own-pidns"]
         if self.isolation == "unshare":
+            # No private mounts here: the scratch directory is our own temp dir (never the
+            # host's /tmp or /dev/shm, which the runner empties after each job).
+            scratch = os.path.join(self._dir, "scratch")
             return ["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--mount-proc",
-                    "--ipc", "--uts", "--kill-child", "--", py, "-I", runner, *args]
-        cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox",
-               "--ro-bind", "/usr", "/usr"]
+                    "--ipc", "--uts", "--kill-child", "--", py, "-I", runner,
+                    "--stdio", "--scratch", scratch, "--own-pidns"]
+        args = ["--stdio", "--scratch", "/tmp", "--own-pidns", "--clean-shm"]
+        cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+        if _bwrap_can_disable_userns():
+            cmd += ["--unshare-user", "--disable-userns"]     # no nested user namespaces
+        cmd += ["--ro-bind", "/usr", "/usr"]
         for d in ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"):
             if os.path.islink(d):
                 cmd += ["--symlink", os.readlink(d), d]
@@ -137,6 +153,10 @@ class LocalSandbox(Sandbox):
         runner = os.path.join(self._dir, "runner.py")
         shutil.copyfile(RUNNER_SOURCE, runner)
         os.chmod(runner, 0o644)
+        scratch = os.path.join(self._dir, "scratch")
+        os.mkdir(scratch, 0o700)
+        if self.drop_to_nobody:
+            os.chown(scratch, NOBODY, NOBODY)
         kw: dict = {}
         if self.drop_to_nobody:
             kw.update(user=NOBODY, group=NOBODY, extra_groups=[])

@@ -216,38 +216,44 @@ class _Handler(BaseHTTPRequestHandler):
             text, out_tokens, finish = text[: cap * 4], cap, "length"
         in_tokens = max(1, len(prompt) // 4)
         key = self.headers.get("X-Codeharvest-Generation-Id") or hashlib.sha256(raw).hexdigest()
-        if _client_gone(self.connection):
-            self.close_connection = True
-            return
-        with self.fake.lock:
-            self.fake.billed[key] += 1
         rid = uuid.uuid4().hex[:16]
         if proto == "openai":
-            self._send(200, {
+            body_out, headers = {
                 "id": f"chatcmpl-{rid}", "object": "chat.completion", "created": int(time.time()),
                 "model": model, "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                                              "finish_reason": finish, "logprobs": None}],
                 "usage": {"prompt_tokens": in_tokens, "completion_tokens": out_tokens,
                           "total_tokens": in_tokens + out_tokens,
                           "prompt_tokens_details": {"cached_tokens": 0},
-                          "completion_tokens_details": {"reasoning_tokens": 0}}},
-                {"x-request-id": f"req_{rid}"})
+                          "completion_tokens_details": {"reasoning_tokens": 0}}}, {"x-request-id": f"req_{rid}"}
         elif proto == "anthropic":
-            self._send(200, {
+            body_out, headers = {
                 "id": f"msg_{rid}", "type": "message", "role": "assistant", "model": model,
                 "content": [{"type": "text", "text": text}],
                 "stop_reason": "end_turn" if finish == "stop" else "max_tokens", "stop_sequence": None,
                 "usage": {"input_tokens": in_tokens, "output_tokens": out_tokens,
-                          "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}},
-                {"request-id": f"req_{rid}"})
+                          "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}}, {"request-id": f"req_{rid}"}
         else:
-            self._send(200, {
+            body_out, headers = {
                 "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
                 "stopReason": "end_turn" if finish == "stop" else "max_tokens",
                 "usage": {"inputTokens": in_tokens, "outputTokens": out_tokens,
                           "totalTokens": in_tokens + out_tokens},
-                "metrics": {"latencyMs": int(self.fake.latency_s * 1000)}},
-                {"x-amzn-RequestId": rid})
+                "metrics": {"latencyMs": int(self.fake.latency_s * 1000)}}, {"x-amzn-RequestId": rid}
+        # billed = a completion handed to a client that is still connected (checked last,
+        # right before the write: a client that died during the latency abandoned it)
+        if _client_gone(self.connection):
+            self.close_connection = True
+            return
+        with self.fake.lock:
+            self.fake.billed[key] += 1
+        try:
+            self._send(200, body_out, headers)
+        except OSError:                  # the client was gone before it could be answered
+            with self.fake.lock:
+                self.fake.billed[key] -= 1
+                if self.fake.billed[key] <= 0:
+                    del self.fake.billed[key]
 
     def _error(self, proto: str, outcome: str, retry_after: float | None) -> None:
         headers: dict[str, str] = {}

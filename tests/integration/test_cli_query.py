@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import logging
-import os
 import subprocess
 import sys
 from dataclasses import dataclass

@@ -412,6 +412,29 @@ def test_state_does_not_leak_between_jobs(box):
     assert res.tests[0].status == "failed"
 
 
+def test_nested_namespaces_and_locked_dirs(box):
+    contained(box, job("""
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        def userns():
+            return libc.unshare(0x10000000 | 0x00020000) == 0      # CLONE_NEWUSER | CLONE_NEWNS
+        def netns():
+            return libc.unshare(0x40000000) == 0                   # CLONE_NEWNET
+        def locked():
+            os.makedirs("/tmp/locked/deeper", exist_ok=True)
+            open("/tmp/locked/deeper/f", "w").write("x")
+            os.chmod("/tmp/locked/deeper", 0)
+            os.chmod("/tmp/locked", 0)
+            return False
+        def solve():
+            return 0
+    """, SandboxTest(id="userns", kind="exec", code="assert userns()"),
+        SandboxTest(id="netns", kind="exec", code="assert netns()"),
+        SandboxTest(id="locked", kind="exec", code="assert locked()")))
+    res = box.run(job("import os\ndef solve():\n    return 0 if os.path.exists('/tmp/locked') else 42\n"))
+    assert res.tests[0].status == "passed"          # the locked tree was removed after the job
+
+
 def test_crash_and_recursion_bombs(box):
     contained(box, job("""
         import sys, ctypes

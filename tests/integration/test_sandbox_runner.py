@@ -168,10 +168,17 @@ def test_local_unshare_fallback_has_no_network():
     from scorer.sandbox._local import available_isolation
     if "unshare" not in available_isolation():
         pytest.skip("unshare is not installed")
+    import os
+    import tempfile
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
     port = srv.getsockname()[1]
+    # the host's /tmp is visible under unshare: the runner must not empty it after a job
+    fd, canary = tempfile.mkstemp(prefix="codeharvest-canary-", dir="/tmp")
+    os.close(fd)
+    if os.geteuid() == 0:
+        os.chown(canary, 65534, 65534)
     try:
         with LocalSandbox(isolation="unshare") as sb:
             assert sb.describe() == "local:unshare"
@@ -179,5 +186,7 @@ def test_local_unshare_fallback_has_no_network():
                 SandboxTest(id="net", kind="exec", code=f"socket.create_connection(('127.0.0.1', {port}), timeout=1)"),
                 SandboxTest(id="ok", kind="eval", code="6 * 7"))))
             assert [t.status for t in res.tests] == ["runtime_error", "passed"] and res.tests[1].value == 42
+        assert os.path.exists(canary)
     finally:
         srv.close()
+        os.unlink(canary)

@@ -399,3 +399,21 @@ def test_apps_folder_without_question_is_named(tmp_path):
     (p / "input_output.json").write_text(json.dumps({"inputs": ["1\n"], "outputs": ["1\n"]}))
     with pytest.raises(BenchmarkError, match=r"0042: APPS problem folder: malformed record \(FileNotFoundError"):
         load_tasks("apps", data_dir=tmp_path)
+
+
+def test_an_unreachable_host_is_tried_once_per_process(tmp_path, monkeypatch):
+    """Offline, the 18 SVEN files cost one failed connection, not 18 timeouts."""
+    calls = []
+
+    def refuse(url, timeout):
+        calls.append(url)
+        raise _data.urllib.error.URLError("no route to host")
+
+    monkeypatch.delenv("CODEHARVEST_OFFLINE")
+    monkeypatch.setattr(_data, "_UNREACHABLE", set())
+    monkeypatch.setattr(_data.urllib.request, "urlopen", refuse)
+    with pytest.raises(BenchmarkError, match="sven/data_train_val/train/cwe-022.jsonl not found"):
+        load_tasks("sven", data_dir=tmp_path)
+    with pytest.raises(BenchmarkError, match="mbpp/mbpp.jsonl not found"):
+        load_tasks("mbpp", data_dir=tmp_path)
+    assert len(calls) == 1 and calls[0].startswith("https://raw.githubusercontent.com/")

@@ -385,3 +385,27 @@ def test_reference_answers_extract(shared_data, name):
             assert got.label == task.reference
         else:
             assert _defines(got.code, task.entry_point)
+
+
+def test_a_function_that_reads_input_is_kept_and_fails_later():
+    """Only top-level driver statements go; a wrong-but-present solution is scored, not hidden."""
+    raw = "```python\ndef mean_of(xs):\n    n = int(input())\n    return n\n\nmean_of([])\n```"
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok" and "def mean_of" in got.code and "\nmean_of([])" not in got.code
+
+
+@pytest.mark.parametrize("stem, base_pass", [("ChatGPT/HumanEvalPlus/ChatGPT-CoT-Python3-0-1", 116),
+                                             ("GPT4/HumanEvalPlus/GPT4-Turbo-MapCoder-5-5-Human-Python3-0-1", 152)])
+def test_real_evalplus_samples_that_passed_base_extract(shared_data, stem, base_pass):
+    """EvalPlus samples (``solution``) with the EvalPlus evaluator's own verdicts."""
+    tasks = {t.task_id: t for t in load_tasks("humaneval-plus-mini", data_dir=shared_data)}
+    verdicts = json.loads((shared_data / GEN / f"{stem}_eval_results.json").read_text())["eval"]
+    passed = 0
+    for row in _rows(shared_data, f"{stem}.jsonl"):
+        task = tasks[row["task_id"]]
+        got = extract_answer(task, row["solution"])
+        if verdicts[row["task_id"]]["base"][0][0] == "success":
+            passed += 1
+            assert got.status == "ok", (row["task_id"], got.detail)
+            assert _defines(got.code, task.entry_point)
+    assert passed == base_pass
