@@ -71,6 +71,7 @@ ctx=$(mktemp -d /tmp/codeharvest-ctx.XXXXXX)
 cp "$DOCKERFILE" "$ctx/Dockerfile"
 cp "$RUNNER" "$ctx/runner.py"
 runner_sha=$(sha256sum "$RUNNER" | cut -c1-64)
+old_id=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 if ! docker build -q --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "RUNNER_SHA256=$runner_sha" \
     --label "codeharvest.inputs_sha256=$hash" -t "$IMAGE" "$ctx" >/tmp/codeharvest-build.log 2>&1; then
     grep -v -i 'deprecated\|buildx\|docs.docker.com' /tmp/codeharvest-build.log >&2 || true
@@ -79,4 +80,8 @@ if ! docker build -q --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "RUNNER_SH
     exit 1
 fi
 rm -rf "$ctx"
+new_id=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
+if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
+    docker image rm "$old_id" >/dev/null 2>&1 || true     # still used by a container: kept
+fi
 log "built $IMAGE from $BASE_IMAGE ($(( $(date +%s) - start )) s)"

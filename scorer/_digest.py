@@ -3,7 +3,8 @@
 A few inputs have huge outputs (MBPP+ Mbpp/255: lists of ~80,000 tuples, 50-120 MB of JSON);
 carrying them through the value channel costs tens of seconds per candidate. For those, the
 reference run records a SHA-256 of a canonical, type-strict encoding (sets and dicts sorted,
-so equal values give equal digests in any process), and candidates return only their digest.
+so equal values give equal digests in any process; lists/tuples of builtin scalars use
+their ``repr``, which is canonical and fast), and candidates return only their digest.
 The program cannot forge a match without computing the right answer, since it never sees the
 expected digest. Caveat, documented: for such outputs the comparison is type-strict (``1`` vs
 ``1.0`` differ, floats exact), where EvalPlus uses ``==`` (and ``allclose`` for floats).
@@ -37,16 +38,37 @@ def __codeharvest_canon__(x, _json=__import__("json")):
                                 for k, v in x.items()), key=_json.dumps)]
     raise TypeError("no canonical form")
 
-def {DIGEST_FN}(x, _json=__import__("json"), _hashlib=__import__("hashlib")):
+def __codeharvest_plain__(x, _scalars=(str, int, float, bool, type(None))):
+    # only lists/tuples of builtin scalars: their repr is canonical (and C-fast)
+    if type(x) in _scalars:
+        return True
+    if type(x) is not list and type(x) is not tuple:
+        return False
+    stack = [x]
+    while stack:
+        for i in stack.pop():
+            t = type(i)
+            if t is list or t is tuple:
+                stack.append(i)
+            elif t not in _scalars:
+                return False
+    return True
+
+def __codeharvest_blob__(x, _json=__import__("json")):
+    if __codeharvest_plain__(x):
+        return ("r:" + repr(x)).encode("utf-8", "surrogatepass")
+    return ("j:" + _json.dumps(__codeharvest_canon__(x), separators=(",", ":"))).encode(
+        "utf-8", "surrogatepass")
+
+def {DIGEST_FN}(x, _hashlib=__import__("hashlib")):
     try:
-        blob = _json.dumps(__codeharvest_canon__(x), separators=(",", ":")).encode()
+        return _hashlib.sha256(__codeharvest_blob__(x)).hexdigest()
     except Exception:
         return None
-    return _hashlib.sha256(blob).hexdigest()
 
-def {REF_FN}(x, _json=__import__("json"), _hashlib=__import__("hashlib")):
+def {REF_FN}(x, _hashlib=__import__("hashlib")):
     try:
-        blob = _json.dumps(__codeharvest_canon__(x), separators=(",", ":")).encode()
+        blob = __codeharvest_blob__(x)
     except Exception:
         return (None, x)
     if len(blob) > {LARGE_OUTPUT_BYTES}:

@@ -114,8 +114,6 @@ class Warehouse:
             log.debug("published %s (%d rows)", rel, data.num_rows)
             try:
                 self._check_and_record(table, key, rel)
-            except WarehouseError:
-                raise
             except Exception as exc:  # the rows are durable; readers de-dup unchecked files the slow way
                 log.warning("check of %s failed (%s); readers will de-duplicate it the slow way until "
                             "'codeharvest compact' runs", rel, " ".join(str(exc).split())[:200])
@@ -238,7 +236,15 @@ class Warehouse:
         out = {}
         with self._lock:
             for t in tables:
-                out[t] = compact_table(self, t)
+                for attempt in range(RETRIES):
+                    try:
+                        out[t] = compact_table(self, t)
+                        break
+                    except duckdb.Error as exc:
+                        # another compaction deleted an input under us; its outputs hold the rows
+                        if not is_missing_file_error(exc) or attempt == RETRIES - 1:
+                            raise WarehouseError(f"compaction of '{t}' failed: {_first_line(exc)}") from None
+                        time.sleep(0.05 * (attempt + 1))
             self._signatures.clear()
         return out
 

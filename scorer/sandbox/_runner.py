@@ -551,6 +551,7 @@ class _Child:
             pass
         self.res_buf = bytearray()
         self.pending = bytearray()
+        self.closed = set()
         self.alive = True
         self.status = None  # raw wait status once reaped
         self.maxrss_kb = 0
@@ -569,8 +570,10 @@ class _Child:
             except (BlockingIOError, InterruptedError):
                 return True
             except OSError:
+                self.closed.add(fd)
                 return True
             if not chunk:
+                self.closed.add(fd)         # writer gone: stop polling it (POLLHUP spins)
                 return True
             self.out_total += len(chunk)
             room = self.output_cap - len(buf)
@@ -637,8 +640,10 @@ class _Child:
             p = select.poll()
             if res_open:
                 p.register(self.res, select.POLLIN)
-            p.register(self.out, select.POLLIN)
-            p.register(self.err, select.POLLIN)
+            if self.out not in self.closed:
+                p.register(self.out, select.POLLIN)
+            if self.err not in self.closed:
+                p.register(self.err, select.POLLIN)
             if self.pending:
                 p.register(self.ctl, select.POLLOUT)
             if self.pidfd is not None and self.alive:
@@ -829,12 +834,16 @@ class Runner:
                 return
             time.sleep(0.001)
 
-    def after_job(self):
-        """Cleanup after the answer was sent: reap, kill stragglers, empty the scratch dirs."""
+    def _settle(self):
+        """Reap the killed children, then sweep stray processes until none is left."""
         for c in self.dying:
             c._reap(block=True)
         self.dying = []
         self._kill_strays()
+
+    def after_job(self):
+        """Cleanup after the answer was sent: reap, kill stragglers, empty the scratch dirs."""
+        self._settle()
         self._reap_any()
         self._clean_scratch()
         self._clean_ipc()
@@ -897,6 +906,8 @@ class Runner:
                 continue
             group = tests[i:] if shared else tests[i:i + 1]
             cpu_s = sum(2 * self._timeout(t, limits) for t in group)
+            if self.dying:                      # the previous child of this job: gone first
+                self._settle()
             child = _Child(self, job, cpu_s)
             try:
                 load_failure = self._load(child, tests[i], limits)
@@ -908,8 +919,11 @@ class Runner:
                     if not child.alive or results[i - 1].get("_dead"):
                         break
             finally:
-                child.kill(block=True)
-                self._sweep()
+                # SIGKILL now; reaping and the namespace sweep happen before the next child
+                # or, for the last one, right after the answer went out (off the hot path).
+                child.kill(block=False)
+                if child.alive:
+                    self.dying.append(child)
         for r in results:
             r.pop("_dead", None)
         return {"status": "ok", "tests": results, "seccomp": self.seccomp}

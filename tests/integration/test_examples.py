@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote
@@ -68,6 +66,24 @@ def test_cheap_vs_expensive_spec_is_the_published_setup():
     assert claude.prices.input_per_mtok > max(m.prices.input_per_mtok for m in routed)
     _recipes_name_real_things(CHEAP_SPEC.read_text(), job)
     _recipes_name_real_things((EXAMPLES / "study_routerbench_export.md").read_text(), job)
+
+
+def test_cheap_vs_expensive_dry_run_fits_the_budget(shared_data, tmp_path, monkeypatch):
+    """The unmodified spec expands to every task of the three benchmarks (427 + 164 + 378), and its
+    budget covers the worst case (every answer hitting max_tokens) of all the paid models."""
+    from collector._run import CollectOptions, collect
+
+    monkeypatch.setenv("CODEHARVEST_DATA", str(shared_data))
+    monkeypatch.setenv("CODEHARVEST_OFFLINE", "1")
+    job = load_job(CHEAP_SPEC)
+    summary = collect(job, CollectOptions(warehouse=str(tmp_path / "wh"), base_dir=EXAMPLES, dry_run=True,
+                                          progress=False))
+    rows = {r["model"]: r for r in summary.estimate}
+    assert {r["requests"] for r in rows.values()} == {427 + 164 + 378}
+    assert all(r["max_output_tokens"] == 969 * 2048 for r in rows.values())
+    worst = sum(r["max_cost_usd"] for r in rows.values())
+    assert 0 < worst <= job.budget_usd
+    assert not (tmp_path / "wh").exists()
 
 
 def test_five_task_spec_is_the_published_setup():
@@ -154,25 +170,24 @@ class FakeModels:
 
 # --------------------------------------------------------------------------- running a spec
 
-def _env(tmp: Path) -> dict[str, str]:
-    env = {**os.environ, **KEYS, "CODEHARVEST_STATE_DIR": str(tmp / "state"), "CODEHARVEST_OFFLINE": "1",
-           "CODEHARVEST_CACHE": str(tmp / "cache"), "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
-           "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
-           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-west-2"}
-    env.pop("RAY_ADDRESS", None)
-    env.pop("CODEHARVEST_WAREHOUSE", None)
-    return env
+# The Bedrock model actor runs in a Ray worker, and boto3 there reads credentials from the
+# environment Ray was started with (one Ray per test session): set test ones before any ray.init.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
 
-def _collect(tmp: Path, spec: dict) -> Path:
-    """Write the rewritten spec, validate it with the real loader, run `codeharvest collect` on it."""
+def _collect(tmp: Path, spec: dict, monkeypatch, capsys) -> Path:
+    """Write the rewritten spec, validate it with the real loader, run `codeharvest collect` on it
+    (in this process, on the session's Ray)."""
     job_file = tmp / "job.yaml"
     job_file.write_text(yaml.safe_dump(spec, sort_keys=False))
     parse_job(job_file.read_text(), source=str(job_file))            # still a valid job
-    cmd = [sys.executable, "-m", "collector", "collect", str(job_file), "--no-progress",
-           "--journal-dir", str(tmp / "journal")]
-    res = subprocess.run(cmd, cwd=tmp, env=_env(tmp), capture_output=True, text=True, timeout=240)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    for k, v in {**KEYS, "CODEHARVEST_STATE_DIR": str(tmp / "state"), "CODEHARVEST_OFFLINE": "1",
+                 "CODEHARVEST_CACHE": str(tmp / "cache")}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("CODEHARVEST_WAREHOUSE", raising=False)
+    monkeypatch.chdir(tmp)
+    _cli(capsys, "collect", str(job_file), "--no-progress", "--journal-dir", str(tmp / "journal"))
     return Path(spec["warehouse"])
 
 
@@ -208,7 +223,8 @@ def _scoring_for_two_cores(spec: dict) -> None:
 CHEAP_LIMITS = {"mbpp-sanitized": 5, "humaneval-plus": 2, "mbpp-plus": 3}
 
 
-def test_cheap_vs_expensive_runs_end_to_end_then_routing_and_routerbench_export(tmp_path, shared_data, capsys):
+def test_cheap_vs_expensive_runs_end_to_end_then_routing_and_routerbench_export(ray_session, tmp_path, shared_data,
+                                                                                  monkeypatch, capsys):
     spec = yaml.safe_load(CHEAP_SPEC.read_text())
     job = load_job(CHEAP_SPEC)
     names = {m.backend: m.id for m in job.models}
@@ -240,7 +256,7 @@ def test_cheap_vs_expensive_runs_end_to_end_then_routing_and_routerbench_export(
             else:
                 assert m["backend"] == "openai" and "base_url" not in m
                 m["base_url"] = openai.openai_base_url
-        wh = _collect(tmp_path, spec)
+        wh = _collect(tmp_path, spec, monkeypatch, capsys)
         served = {"vllm": vllm_serve.billed_total, "anthropic": anthropic.billed_total,
                   "openai": openai.billed_total, "openrouter": openrouter.billed_total}
         auth = anthropic.seen_auth | openai.seen_auth | openrouter.seen_auth
@@ -337,7 +353,8 @@ def _runbugrun_data(tmp: Path, shared_data: Path) -> Path:
     return root
 
 
-def test_five_task_multi_model_runs_end_to_end_on_fake_bedrock(tmp_path, shared_data, capsys):
+def test_five_task_multi_model_runs_end_to_end_on_fake_bedrock(ray_session, tmp_path, shared_data, monkeypatch,
+                                                              capsys):
     spec = yaml.safe_load(FIVE_SPEC.read_text())
     job = load_job(FIVE_SPEC)
     rbr = _runbugrun_data(tmp_path, shared_data)
@@ -361,7 +378,7 @@ def test_five_task_multi_model_runs_end_to_end_on_fake_bedrock(tmp_path, shared_
         for m in spec["models"]:
             m.pop("rate_limit", None)
             m["endpoint_url"] = bedrock.url
-        wh = _collect(tmp_path, spec)
+        wh = _collect(tmp_path, spec, monkeypatch, capsys)
         billed = bedrock.billed_total
     n = sum(FIVE_LIMITS.values())
     assert billed == 5 * n and not fakes.unknown, fakes.unknown[:3]

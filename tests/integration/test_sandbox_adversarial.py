@@ -129,8 +129,9 @@ def test_memory_bombs(box):
         def solve():
             return len(bytearray(1 << 34))
     """, SandboxTest(id="big", kind="exec", code="assert solve() == 42"),
-        SandboxTest(id="grow", kind="exec", code="x = []\nwhile True:\n    x.append(b'x' * (1 << 20))")))
-    assert [t.status for t in res.tests] == ["memory_limit", "memory_limit"]
+        SandboxTest(id="grow", kind="exec", code="x = []\nwhile True:\n    x.append(b'x' * (1 << 20))",
+                    timeout_s=8)))
+    assert [t.status for t in res.tests] == ["memory_limit", "memory_limit"], res.tests
 
 
 def test_fill_tmp_and_write_elsewhere(box, tmp_path):
@@ -145,7 +146,7 @@ def test_fill_tmp_and_write_elsewhere(box, tmp_path):
                 i += 1
         def solve():
             fill()
-    """, SandboxTest(id="fill", kind="exec", code="solve()"),
+    """, SandboxTest(id="fill", kind="exec", code="solve()", timeout_s=8),
         *[SandboxTest(id=f"w{i}", kind="exec", code=f"open({p!r}, 'w').write('pwned')")
           for i, p in enumerate(["/usr/pwned", "/etc/pwned", "/opt/codeharvest/runner.py", "/run/codeharvest/pwned",
                                  str(host_target), str(REPO / "pwned.txt"), "/pwned"])]))
@@ -446,3 +447,9 @@ def test_crash_and_recursion_bombs(box):
             return 0
     """, SandboxTest(id="segv", kind="exec", code="segv()\nassert solve() == 42"),
         SandboxTest(id="rec", kind="exec", code="sys.setrecursionlimit(10**8)\ndeep(0)")))
+
+
+def test_closing_stdout_then_spinning_is_a_timeout(box):
+    res = contained(box, job("import os\nos.close(1)\nos.close(2)\ndef solve():\n    while True:\n        pass\n",
+                             SandboxTest(id="spin", kind="exec", code="assert solve() == 42", timeout_s=1)))
+    assert res.tests[0].status == "timeout"

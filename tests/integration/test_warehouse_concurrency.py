@@ -157,3 +157,30 @@ def test_readers_never_see_missing_or_doubled_rows_during_compaction(tmp_path):
     assert "bad 0" in out, out
     reads = int(out.split("reads")[1].split()[0])
     assert reads > 5
+
+
+COMPACTOR = """
+import sys
+from warehouse import Warehouse
+with Warehouse.open(sys.argv[1], create=False) as wh:
+    for _ in range(3):
+        wh.compact("scores")
+print("ok")
+"""
+
+
+def test_two_compactions_at_once_keep_every_row_once(tmp_path):
+    root = str(tmp_path / "wh")
+    with Warehouse.open(root) as wh:
+        for b in range(10):
+            wh.append("scores", [{"score_id": f"k{(b * 30 + i) % 200}", "benchmark": ("mbpp", "apps")[i % 2],
+                                  "score": float(b)} for i in range(40)])
+        expected = wh.sql("SELECT * FROM scores ORDER BY score_id")
+        procs = [spawn(COMPACTOR, root) for _ in range(2)]
+        for p in procs:
+            out, err = p.communicate(timeout=240)
+            assert p.returncode == 0, err
+        assert wh.sql("SELECT * FROM scores ORDER BY score_id").equals(expected)
+        wh.compact("scores")
+        assert wh.sql("SELECT * FROM scores ORDER BY score_id").equals(expected)
+        assert len(wh.state("scores").live) == 2
