@@ -204,29 +204,35 @@ class Collector:
                 wh.close()
             return RunSummary(self.run_id, "dry_run", self.stats, estimate=estimate(job, items, done))
         preflight(job, opts.base_dir, items)
+        self._check_gpus(items)
         self.wh = self._open_warehouse(create=True)
         journal_dir = Path(opts.journal_dir or job.runtime.journal_dir or default_journal_dir(opts.warehouse))
         self.journal_dir = journal_dir
+        # paid work a crash left in the journal goes to the warehouse first (it is data either way)
+        self.replayed = self._replay_journal(journal_dir)
+        gens, scored = _existing(self.wh)
+        todo: list[WorkItem] = []
+        rescore: list[WorkItem] = []
+        for it in items:
+            st = self.stats[it.model.id]
+            st.total += 1
+            status = gens.get(it.request.generation_id)
+            if status in GEN_COLUMNS_DONE:
+                st.skipped += 1
+                if job.scoring.enabled and it.request.generation_id not in scored:
+                    rescore.append(it)
+            else:
+                todo.append(it)
+        log.info("run %s: %d work items, %d already in the warehouse, %d to generate, %d to score",
+                 self.run_id, len(items), len(items) - len(todo), len(todo), len(rescore))
+        needs_ray = (todo and not opts.local_actors) or (
+            job.scoring.enabled and (todo or rescore) and opts.scorer_factory is None)
+        if needs_ray:
+            ensure_ray(opts.ray_address)      # before any run/task row: a bad address writes nothing
         started = now_utc()
         self._write_run("running", started)
         try:
             self._write_tasks(tasks)
-            self.replayed = self._replay_journal(journal_dir)
-            gens, scored = _existing(self.wh)
-            todo: list[WorkItem] = []
-            rescore: list[WorkItem] = []
-            for it in items:
-                st = self.stats[it.model.id]
-                st.total += 1
-                status = gens.get(it.request.generation_id)
-                if status in GEN_COLUMNS_DONE:
-                    st.skipped += 1
-                    if job.scoring.enabled and it.request.generation_id not in scored:
-                        rescore.append(it)
-                else:
-                    todo.append(it)
-            log.info("run %s: %d work items, %d already in the warehouse, %d to generate, %d to score",
-                     self.run_id, len(items), len(items) - len(todo), len(todo), len(rescore))
             asyncio.run(self._main(todo, rescore))
         except BaseException:
             self._flush(force=True, safe=True)
@@ -239,6 +245,20 @@ class Collector:
         self.wh.close()
         return RunSummary(self.run_id, status, self.stats, spend_usd=self.budget.spent,
                           budget_exhausted=self.budget.exhausted, replayed=self.replayed)
+
+    def _check_gpus(self, items: list[WorkItem]) -> None:
+        """A local Ray cannot grow: a vLLM replica without GPUs would wait forever."""
+        vllm = {it.model.id: it.model for it in items if it.model.backend == "vllm"}
+        if not vllm or self.opts.ray_address or os.environ.get("RAY_ADDRESS"):
+            return
+        ensure_ray(None)
+        import ray
+
+        gpus = ray.cluster_resources().get("GPU", 0)
+        for m in vllm.values():
+            if gpus < m.tensor_parallel_size:
+                raise JobError(f"model {m.id!r} needs {m.tensor_parallel_size} GPU(s) per replica; this "
+                               f"machine's Ray has {gpus:g} (use --ray-address for a GPU cluster)")
 
     def _open_warehouse(self, *, create: bool) -> Any:
         from warehouse import Warehouse, WarehouseError
@@ -304,7 +324,12 @@ class Collector:
         row["extraction_status"] = None
         it = self._item_by_gid.get(row.get("generation_id", ""))
         if row.get("status") == "ok" and it is not None:
-            ext = self._extract(it, row.get("raw_output") or "")
+            try:
+                ext = self._extract(it, row.get("raw_output") or "")
+            except Exception as exc:  # noqa: BLE001 - an extractor bug is infra, not a model failure
+                log.error("extracting %s failed: %s: %s", row.get("generation_id"), type(exc).__name__, exc)
+                row["extraction_status"] = "extractor_error"
+                return row, None
             row["extracted_code"] = ext.code if ext.code is not None else ext.label
             row["extraction_status"] = ext.status
         return row, ext
@@ -506,13 +531,22 @@ class Collector:
         if self.opts.scorer_factory is not None:
             return [self.opts.scorer_factory() for _ in range(self.job.scoring.workers)]
         ensure_ray(self.opts.ray_address)
+        import ray
         from scorer import ScorerActor
 
         sc = self.job.scoring
+        workers = sc.workers
+        if not (self.opts.ray_address or os.environ.get("RAY_ADDRESS")) and not sc.resources:
+            # a local Ray cannot grow: more 1-CPU scorers than CPUs would wait forever
+            cpus = int(ray.cluster_resources().get("CPU", 1))
+            if workers > cpus:
+                log.warning("scoring.workers=%d but this machine has %d CPUs for Ray: using %d",
+                            workers, cpus, cpus)
+                workers = max(1, cpus)
         extra = {"resources": dict(sc.resources)} if sc.resources else {}
         return [ScorerActor.options(max_restarts=3, max_task_retries=3, **extra).remote(
             sc.sandbox, image=sc.image, run_id=self.run_id, timeout_floor_s=sc.timeout_floor_s,
-            timeout_factor=sc.timeout_factor) for _ in range(sc.workers)]
+            timeout_factor=sc.timeout_factor) for _ in range(workers)]
 
     async def _score_loop(self, scorer: Any, index: int) -> None:
         assert self._score_q is not None
@@ -600,8 +634,12 @@ def ensure_ray(address: str | None) -> None:
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
-             runtime_env=None)
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
+                 runtime_env=None)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = f"the Ray cluster at {address}" if address else "a local Ray"
+        raise JobError(f"cannot start or reach {where}: {' '.join(str(exc).split())[:300]}") from None
 
 
 def collect(job: JobSpec, opts: CollectOptions) -> RunSummary:

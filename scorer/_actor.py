@@ -23,8 +23,10 @@ class ScorerWorker:
     def limits(self) -> str:
         return self._scorer.limits_json
 
-    def score_batch(self, items: list[tuple[Any, Any]]) -> list[ScoreResult]:
-        return [self._scorer.score(task, extraction) for task, extraction in items]
+    def score_batch(self, items: list[tuple[Any, ...]]) -> list[ScoreResult]:
+        """Items are ``(task, extraction)`` or ``(task, extraction, truncated)``."""
+        return [self._scorer.score(item[0], item[1], truncated=bool(item[2]) if len(item) > 2 else False)
+                for item in items]
 
     def close(self) -> None:
         self._sandbox.close()

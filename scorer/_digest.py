@@ -6,12 +6,12 @@ reference run records a SHA-256 of a canonical, type-strict encoding (sets and d
 so equal values give equal digests in any process; lists/tuples of builtin scalars use
 their ``repr``, which is canonical and fast), and candidates return only their digest.
 The program cannot forge a match without computing the right answer, since it never sees the
-expected digest. Caveat, documented: for such outputs the comparison is type-strict (``1`` vs
-``1.0`` differ, floats exact), where EvalPlus uses ``==`` (and ``allclose`` for floats).
+expected digest. Caveat, documented: for such outputs (over 8 MB) floats are compared exactly, where EvalPlus
+would use ``allclose`` when every element is a float; numbers otherwise compare as in Python.
 """
 from __future__ import annotations
 
-LARGE_OUTPUT_BYTES = 256 * 1024
+LARGE_OUTPUT_BYTES = 8 * 1024 * 1024
 REF_FN = "__codeharvest_ref__"
 DIGEST_FN = "__codeharvest_digest__"
 
@@ -19,11 +19,13 @@ DIGEST_FN = "__codeharvest_digest__"
 HELPERS = f'''
 def __codeharvest_canon__(x, _json=__import__("json")):
     t = type(x)
-    if x is None or t is bool or t is str:
+    if x is None or t is str:
         return [t.__name__, x]
-    if t is int:
-        return ["int", hex(x)]
+    if t is int or t is bool:  # numbers as Python compares them: True == 1 == 1.0
+        return ["num", hex(x)]
     if t is float:
+        if x == x and x not in (float("inf"), float("-inf")) and x == int(x):
+            return ["num", hex(int(x))]
         return ["float", repr(x)]
     if t is complex:
         return ["complex", repr(x)]
@@ -38,8 +40,8 @@ def __codeharvest_canon__(x, _json=__import__("json")):
                                 for k, v in x.items()), key=_json.dumps)]
     raise TypeError("no canonical form")
 
-def __codeharvest_plain__(x, _scalars=(str, int, float, bool, type(None))):
-    # only lists/tuples of builtin scalars: their repr is canonical (and C-fast)
+def __codeharvest_plain__(x, _scalars=(str, int, type(None))):
+    # lists/tuples of str/int/None only: their repr is canonical (and C-fast)
     if type(x) in _scalars:
         return True
     if type(x) is not list and type(x) is not tuple:
@@ -54,9 +56,28 @@ def __codeharvest_plain__(x, _scalars=(str, int, float, bool, type(None))):
                 return False
     return True
 
+def __codeharvest_norm__(x, _inf=float("inf")):
+    # numbers as Python compares them (True == 1 == 1.0); raises for sets, dicts, others
+    t = type(x)
+    if t is str or t is int or x is None:
+        return x
+    if t is bool:
+        return int(x)
+    if t is float:
+        return int(x) if (x == x and -_inf < x < _inf and x == int(x)) else x
+    if t is list:
+        return [__codeharvest_norm__(i) for i in x]
+    if t is tuple:
+        return tuple(__codeharvest_norm__(i) for i in x)
+    raise TypeError("not plain")
+
 def __codeharvest_blob__(x, _json=__import__("json")):
     if __codeharvest_plain__(x):
         return ("r:" + repr(x)).encode("utf-8", "surrogatepass")
+    try:
+        return ("r:" + repr(__codeharvest_norm__(x))).encode("utf-8", "surrogatepass")
+    except TypeError:
+        pass
     return ("j:" + _json.dumps(__codeharvest_canon__(x), separators=(",", ":"))).encode(
         "utf-8", "surrogatepass")
 

@@ -32,9 +32,23 @@ class PlannedTest:
 
 
 def case_key(case: TestCase) -> str:
-    blob = json.dumps([case.kind, case.code, to_source_or_repr(case.args), case.stdin,
-                       to_source_or_repr(case.expected), case.expected_known], sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+    """Identity of a TestCase, memoised on the (frozen) object: suites have 100k inputs."""
+    key = case.__dict__.get("_codeharvest_key")
+    if key is None:
+        blob = json.dumps([case.kind, case.code, args_source(case), case.stdin,
+                           to_source_or_repr(case.expected), case.expected_known], sort_keys=True)
+        key = hashlib.sha256(blob.encode()).hexdigest()[:24]
+        object.__setattr__(case, "_codeharvest_key", key)
+    return key
+
+
+def args_source(case: TestCase) -> str:
+    """Python source of the call arguments (memoised like ``case_key``)."""
+    src = case.__dict__.get("_codeharvest_args")
+    if src is None:
+        src = to_source_or_repr(list(case.args or ()))
+        object.__setattr__(case, "_codeharvest_args", src)
+    return src
 
 
 def to_source_or_repr(value: Any) -> str:
@@ -50,6 +64,14 @@ def call_expression(task: Task, args: Any, program: str) -> str:
     if task.kind == "stdio" and "class Solution" in program and not _defines_top_level(program, entry):
         target = f"Solution().{entry}"  # APPS call-based LeetCode style
     return f"{target}(*{to_source(list(args or ()))})"
+
+
+def call_expression_for(task: Task, case: TestCase, program: str) -> str:
+    entry = task.entry_point or "solution"
+    target = entry
+    if task.kind == "stdio" and "class Solution" in program and not _defines_top_level(program, entry):
+        target = f"Solution().{entry}"
+    return f"{target}(*{args_source(case)})"
 
 
 def _defines_top_level(program: str, name: str) -> bool:
@@ -99,7 +121,7 @@ def plan_tests(task: Task, program: str) -> list[PlannedTest]:
             mode, code, rhs = plan_assert(case)
             seen[key] = PlannedTest(key, case, mode, code, rhs)
         elif case.kind == "call":
-            seen[key] = PlannedTest(key, case, "call", call_expression(task, case.args, program))
+            seen[key] = PlannedTest(key, case, "call", call_expression_for(task, case, program))
         elif case.kind == "stdio":
             seen[key] = PlannedTest(key, case, "stdio")
         else:

@@ -24,8 +24,8 @@ from ._compare import (EvalPlusGroup, apps_call_equal, apps_stdio_equal, evalplu
                        from_sandbox, has_special_oracle, safe_eq, tokens_equal)
 from ._digest import DIGEST_FN, HELPERS, REF_FN
 from ._expected import Expected, ExpectedStore, reference_key
-from ._literal import Opaque, to_source
-from ._plan import _NO_VALUE, PlannedTest, call_expression, case_key, plan_tests, test_suite_hash
+from ._literal import Opaque
+from ._plan import PlannedTest, args_source, call_expression_for, case_key, plan_tests, test_suite_hash
 from ._result import ScoreResult
 from .sandbox import JobResult, Limits, SandboxJob, SandboxTest, TestResult
 
@@ -37,7 +37,7 @@ _STATUS_KIND = {
     "timeout": "timeout", "memory_limit": "memory_limit", "output_limit": "output_limit",
     "killed": "runtime_error",
 }
-_REFERENCE_TIMEOUT_S = 20.0
+_REFERENCE_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -243,14 +243,14 @@ class Scorer:
         def compute() -> dict[str, Expected]:
             ref_plans = []
             for p in need:
-                expr = call_expression(task, p.case.args, task.reference)
+                expr = call_expression_for(task, p.case, task.reference)
                 ref_plans.append(PlannedTest(p.key, p.case, "call",
                                              f"{REF_FN}({expr})" if by_digest else expr))
             timeouts = {p.key: _REFERENCE_TIMEOUT_S for p in ref_plans}
             setup = HELPERS + (task.setup_code or "")
             raw = self._run_tests(task, task.reference, ref_plans, timeouts, stop_after=None, setup=setup)
             # once more for a child killed from outside (e.g. the OOM killer of a loaded host);
-            # timeouts at 20 s (20x the usual) and errors of the reference are deterministic
+            # timeouts at 10 s (10x the slowest usual input) and errors of the reference are deterministic
             retry = [p for p in ref_plans if raw[p.key].status == "killed"]
             if retry:
                 raw.update(self._run_tests(task, task.reference, retry, timeouts, stop_after=None,
@@ -301,8 +301,7 @@ class Scorer:
         groups = [("shared", plans)]
         n_timeouts = 0
         for isolation, group in groups:
-            for start in range(0, len(group), self.chunk_size):
-                chunk = group[start:start + self.chunk_size]
+            for chunk in _chunks(group, self.chunk_size, progressive=stop_after is not None):
                 if stop_after is not None and n_timeouts >= stop_after:
                     for p in chunk:
                         results[p.key] = TestResult(p.key, "timeout",
@@ -372,8 +371,20 @@ def _drop_unreferenced(task: Task, plans: list[PlannedTest],
     return replace(task, visible_tests=vis, hidden_tests=hid, metadata=meta), plans
 
 
+def _chunks(items: list[PlannedTest], size: int, *, progressive: bool) -> Iterable[list[PlannedTest]]:
+    """Fixed-size chunks; or, for candidates, 4, 8, 16, ... up to ``size``: a program that
+    hangs on every input is stopped after a few seconds (between chunks), not after
+    ``size`` timeouts, while a good one still runs in a handful of jobs."""
+    start, n = 0, (min(4, size) if progressive else size)
+    while start < len(items):
+        yield items[start:start + n]
+        start += n
+        if progressive:
+            n = min(size, n * 2)
+
+
 def _args_key(case: TestCase) -> str:
-    return to_source(list(case.args or ()))
+    return args_source(case)
 
 
 def _syntax_error(code: str) -> str:

@@ -66,9 +66,9 @@ def register(app: typer.Typer) -> None:
         sandbox: str = typer.Option("auto", "--sandbox", help="auto | docker | local"),
         workers: int = typer.Option(1, "--workers", "-j", min=1, help="Scorer actors (Ray) when > 1."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Write per-sample results (JSONL)."),
-        model_id: str | None = typer.Option(None, "--model-id", help="Model id for warehouse rows [default: samples file stem]."),
+        model_id: str | None = typer.Option(None, "--model-id", help="Model id for warehouse rows (default: the samples file stem)."),
         data_dir: Path | None = typer.Option(None, "--data-dir", help="Benchmark data directory."),
-        cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Cache of reference outputs [default: ~/.cache/codeharvest/expected]."),
+        cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Cache of reference outputs (default: ~/.cache/codeharvest/expected)."),
     ) -> None:
         run_score(ctx.obj, benchmark=benchmark, samples_path=samples, sandbox_kind=sandbox,
                   workers=workers, out=out, model_id=model_id, data_dir=data_dir,

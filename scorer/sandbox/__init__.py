@@ -3,8 +3,8 @@
 ``open_sandbox("auto" | "docker" | "local")`` starts a long-lived runner (``_runner.py``, one
 stdlib-only file) inside a locked-down Docker container or under bubblewrap; ``Sandbox.run``
 sends it a ``SandboxJob`` and gets a ``JobResult`` with one ``TestResult`` per test. The runner
-forks a confined child per test (or per run of tests with ``isolation="shared"``): new process
-group, rlimits (address space, CPU, processes, file size, no core), a seccomp filter that
+forks a confined child per test (or per run of tests with ``isolation="shared"``; the first one
+is pre-forked while the runner is idle): new process group, rlimits (address space, CPU, processes, file size, no core), a seccomp filter that
 keeps it from signalling or tracing the runner, a wall-clock limit enforced by SIGKILL of the
 whole group, capped output, and after each child every stray process in the sandbox's PID
 namespace is killed and /tmp and /dev/shm are emptied.

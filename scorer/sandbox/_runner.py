@@ -24,6 +24,11 @@ Forgery resistance of results (the threat model; see also docs of ``scorer.sandb
   * The harness keeps its own references to ``exec``/``eval``/``compile``/``os.write``/
     ``os._exit``/the codec, captured before the program loads, so patching ``builtins``,
     ``sys.modules``, ``sys.exit``, ``os.write`` or ``json`` does not change what it does.
+  * What a child can read: its program and the tests it was sent. Children are spares
+    forked while the runner was idle, before the job existed (4 are kept ready); only a job
+    needing more children than that forks from a runner holding the job, where an
+    introspecting program could find the job's other ``exec``/``stdio`` test code in memory.
+    Expected values of ``eval`` tests never enter the sandbox.
   * Still forgeable inside one process (documented, not fixable without a second process
     per test): a program that walks the interpreter (``sys._getframe``, ``gc``), uses
     ``ctypes`` to rewrite memory, swaps the harness' function ``__code__`` or leaves a
@@ -340,11 +345,12 @@ def _protected_values():
 
 
 # --------------------------------------------------------------------------- the child
-def _child_main(job, scratch, seccomp_addr):
-    """Runs in the forked child: confine, load the program, then answer tests from fd 3."""
-    gc.enable()
+def _child_main(scratch, seccomp_addr):
+    """Runs in the forked child: confine, load the program, then answer tests from fd 3.
 
-    limits = job["limits"]
+    The child is forked before its job is known (a spare, while the runner is idle): it does
+    the job-independent set-up first, then reads a start frame (limits, program) from fd 3."""
+    gc.enable()
     # A new process group (killpg target). Not setsid(): with scheduler autogroups it costs
     # ~3 ms per child; the runner's own session has no controlling terminal (bwrap
     # --new-session / docker without tty), and processes that setsid() themselves are caught
@@ -363,11 +369,27 @@ def _child_main(job, scratch, seccomp_addr):
         os.close(fd)
     except OSError:
         pass
+    work = os.path.join(scratch, "job-%d" % os.getpid())
+    try:
+        os.mkdir(work, 0o700)
+    except FileExistsError:                             # a leftover of a reused pid
+        _force_remove(work)
+        os.mkdir(work, 0o700)
+    os.chdir(work)
+    os.environ.clear()
+    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": work, "TMPDIR": work,
+                       "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"})
+    job = read_frame(_CTL_FD)
+    if job is None:
+        os._exit(0)
+    limits = job["limits"]
     mb = 1 << 20
     cpu = int(math.ceil(job.get("cpu_s", 10))) + 1
     for res, val in ((resource.RLIMIT_AS, int(limits["memory_mb"]) * mb),
                      (resource.RLIMIT_CPU, cpu),
-                     (resource.RLIMIT_NPROC, int(limits["max_procs"])),
+                     # NPROC counts every process of this uid in the sandbox: add the
+                     # runner's own (init, runner, idle spares, this child)
+                     (resource.RLIMIT_NPROC, int(limits["max_procs"]) + int(job.get("nproc_base", 0))),
                      (resource.RLIMIT_FSIZE, int(limits["file_size_mb"]) * mb),
                      (resource.RLIMIT_CORE, 0),
                      (resource.RLIMIT_NOFILE, 256)):
@@ -378,12 +400,6 @@ def _child_main(job, scratch, seccomp_addr):
             resource.setrlimit(res, (val, val))
         except (ValueError, OSError):
             pass
-    work = os.path.join(scratch, "job-%d-%d" % (os.getpid(), time.monotonic_ns()))
-    os.mkdir(work, 0o700)
-    os.chdir(work)
-    os.environ.clear()
-    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": work, "TMPDIR": work,
-                       "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"})
     _install_seccomp(seccomp_addr)
 
     # Captured before the program loads: the program may patch the originals.
@@ -437,7 +453,7 @@ def _child_main(job, scratch, seccomp_addr):
         return "runtime_error"
 
     program, setup = job.get("program", ""), job.get("setup", "")
-    preload = any(t.get("kind") != "stdio" for t in job.get("tests", ()))
+    preload = bool(job.get("preload"))
     # Load: compile (and, for exec/eval tests, run) setup + program once.
     try:
         code_setup = _compile(setup, "<setup>", "exec") if setup else None
@@ -513,13 +529,12 @@ def _child_main(job, scratch, seccomp_addr):
 class _Child:
     """The runner's handle on one forked child: pipes, poll loop, deadlines, output caps."""
 
-    def __init__(self, runner, job, cpu_s):
+    def __init__(self, runner):
         self.runner = runner
         ctl_r, ctl_w = os.pipe()
         res_r, res_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        child_job = dict(job, cpu_s=cpu_s)
         gc.disable()
         pid = os.fork()
         if pid == 0:  # child
@@ -533,7 +548,7 @@ class _Child:
                 os.dup2(100, _CTL_FD)
                 os.dup2(101, _RES_FD)
                 os.closerange(_RES_FD + 1, 65536)
-                _child_main(child_job, runner.scratch, runner.seccomp_addr)
+                _child_main(runner.scratch, runner.seccomp_addr)
             except BaseException:  # noqa: BLE001
                 pass
             os._exit(70)
@@ -555,8 +570,17 @@ class _Child:
         self.alive = True
         self.status = None  # raw wait status once reaped
         self.maxrss_kb = 0
+        self.output_cap = 1 << 20
+        self.reset_output()
+
+    def start(self, job, cpu_s):
+        """Hand the job to this (possibly pre-forked) child: limits, set-up and program."""
         self.output_cap = int(job["limits"]["output_bytes"])
         self.reset_output()
+        self.send({"limits": job["limits"], "cpu_s": cpu_s, "program": job.get("program", ""),
+                   "nproc_base": 3 + len(self.runner.spares),
+                   "setup": job.get("setup", ""),
+                   "preload": any(t.get("kind") != "stdio" for t in job.get("tests", ()))})
 
     def reset_output(self):
         self.stdout, self.stderr = bytearray(), bytearray()
@@ -702,11 +726,14 @@ class _Child:
         return ok1 and ok2
 
     def kill(self, block=True):
-        for target in (-self.pid, self.pid):
-            try:
-                os.kill(target, signal.SIGKILL)
-            except OSError:
-                pass
+        try:
+            os.killpg(self.pid, signal.SIGKILL)     # the child's whole process group
+        except OSError:
+            pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)       # in case it had not set its group yet
+        except OSError:
+            pass
         for fd in (self.ctl, self.res, self.out, self.err, self.pidfd):
             if fd is not None:
                 try:
@@ -773,6 +800,8 @@ class Runner:
             self.seccomp_addr = None
         self.limits_mb = 0
         self.dying = []
+        self.spares = []
+        self.n_spares = 4       # covers most per-test jobs (MBPP: 3 asserts) without a fork
         gc.freeze()            # forked children do not touch (copy) the runner's objects
 
     def _probe_seccomp(self):
@@ -795,6 +824,7 @@ class Runner:
     # ------------------------------------------------------------------ cleanup
     def _strays(self):
         keep = {1, os.getpid(), os.getppid()}
+        keep.update(c.pid for c in self.spares)
         out = []
         for name in os.listdir("/proc"):
             if not name.isdigit() or int(name) in keep:
@@ -834,6 +864,23 @@ class Runner:
                 return
             time.sleep(0.001)
 
+    def _take_child(self):
+        """A spare forked while idle (off the hot path, and before this job existed, so it
+        holds none of the job's other tests), or a fresh fork when none is left."""
+        while self.spares:
+            child = self.spares.pop(0)
+            if not child._reap(block=False):
+                return child
+            child.kill()                        # the spare died meanwhile
+        return _Child(self)
+
+    def _make_spares(self):
+        while len(self.spares) < self.n_spares:
+            try:
+                self.spares.append(_Child(self))
+            except OSError:
+                return
+
     def _settle(self):
         """Reap the killed children, then sweep stray processes until none is left."""
         for c in self.dying:
@@ -847,6 +894,7 @@ class Runner:
         self._reap_any()
         self._clean_scratch()
         self._clean_ipc()
+        self._make_spares()
 
     def _reap_any(self):
         while True:
@@ -883,7 +931,10 @@ class Runner:
                 entries = os.listdir(root)
             except OSError:
                 continue
+            keep = {"job-%d" % c.pid for c in self.spares} if root == self.scratch else ()
             for name in entries:
+                if name in keep:
+                    continue
                 path = os.path.join(root, name)
                 try:
                     os.rmdir(path)          # the usual case: an empty job directory
@@ -908,7 +959,8 @@ class Runner:
             cpu_s = sum(2 * self._timeout(t, limits) for t in group)
             if self.dying:                      # the previous child of this job: gone first
                 self._settle()
-            child = _Child(self, job, cpu_s)
+            child = self._take_child()
+            child.start(job, cpu_s)
             try:
                 load_failure = self._load(child, tests[i], limits)
                 if load_failure is not None:
@@ -1017,6 +1069,7 @@ def _serve(runner, rfd, wfd):
             send_frame(wfd, resp)
         except OSError:
             return
+        req = resp = None       # the spare forked next must not inherit this job
         if op == "run":
             runner.after_job()
 

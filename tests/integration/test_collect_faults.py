@@ -67,7 +67,10 @@ def test_budget_stops_before_crossing_within_one_request(tmp_path):
     stopped = gens[gens.status == "budget_exhausted"]
     assert s.budget_exhausted and len(stopped) > 0 and len(ok) > 0
     assert len(ok) == fake.billed_total                     # each paid request is in the warehouse
-    per_request_max = (ok.input_tokens.max() * 1.1 + 8) * 100 / 1e6 + 16 * 400 / 1e6
+    from collector._plan import count_tokens
+
+    est = max(count_tokens(t) for t in gens.prompt_text)   # what the driver reserved per request
+    per_request_max = (max(est * 1.1 + 8, ok.input_tokens.max())) * 100 / 1e6 + 16 * 400 / 1e6
     assert s.spend_usd <= 0.05 + 1e-9
     assert 0.05 - s.spend_usd < per_request_max              # stopped within one request's cost
 
@@ -100,3 +103,31 @@ def test_missing_key_and_budget_fail_before_any_request(tmp_path, monkeypatch):
             run_local(tmp_path, job_yaml(fake.url, limit=2).replace("budget_usd: 10.0\n", ""), RecordingScorer())
         assert fake.requests == 0
     assert not (tmp_path / "wh").exists() or not list((tmp_path / "wh").rglob("*.parquet"))
+
+
+def test_journal_left_by_a_crash_is_flushed_and_never_requested_again(tmp_path):
+    import asyncio
+
+    from collector._actors import ModelWorker
+    from collector._plan import expand, load_benchmark
+    from collector._spec import parse_job
+
+    with FakeProvider() as fake:
+        text = job_yaml(fake.url, limit=6)
+        job = parse_job(text)
+        items = expand(job, {"humaneval": load_benchmark(job.benchmarks[0], tmp_path)}, tmp_path, "crashed")
+
+        async def crashed_run():       # what a run killed before its first warehouse flush leaves
+            w = ModelWorker(job.models[0].model_dump(mode="json"), base_dir=str(tmp_path),
+                            journal_dir=str(tmp_path / "journal"))
+            await asyncio.gather(*[w.generate(it.request) for it in items[:3]])
+            await w.close()
+        asyncio.run(crashed_run())
+        assert fake.billed_total == 3 and not (tmp_path / "wh").exists()
+        scorer = RecordingScorer()
+        s = run_local(tmp_path, text, scorer)
+        assert s.replayed == 3 and fake.billed_total == 6 and fake.duplicates == 0
+    gens, scores = _gens(tmp_path)
+    assert len(gens) == 6 and set(gens.status) == {"ok"} and gens.extraction_status.notna().all()
+    assert len(scores) == 6 and len(scorer.seen) == 6       # recovered generations are scored too
+    assert not list((tmp_path / "journal").glob("*.jsonl"))  # flushed, then pruned

@@ -81,3 +81,6 @@ def test_sigkill_then_rerun_gives_the_same_warehouse_and_no_double_billing(tmp_p
         assert fake.billed_total == N_TASKS
         _reap(rerun.pid)
     assert _table(wh) == expected
+    # the key was used (env of the driver's node) yet is in no file the runs wrote, nor their output
+    assert KEY not in out
+    assert not any(KEY.encode() in p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())

@@ -83,3 +83,33 @@ def test_closed_sandbox_gives_sandbox_error_not_a_model_failure():
     box.close()
     r = s.score(task(), Ext(code="def f(x):\n    return x + 1\n"))
     assert r.status == "sandbox_error" and r.error_type == "sandbox_error" and r.pass_hidden is None
+
+
+def test_scorer_actor_scores_a_batch(ray_session):
+    import ray
+
+    from scorer import ScorerActor
+
+    actor = ScorerActor.remote("local")
+    try:
+        good = Ext(code="def f(x):\n    return x + 1\n")
+        res = ray.get(actor.score_batch.remote([(task(), good), (task(), Ext(code="def f(x):\n    return 0\n"), True)]))
+        assert [r.pass_hidden for r in res] == [True, False]
+        assert res[1].error_type == "truncated"
+        assert ray.get(actor.describe.remote()).startswith("local:")
+    finally:
+        ray.get(actor.close.remote())
+        ray.kill(actor)
+
+
+def test_a_program_that_hangs_everywhere_is_stopped_early(sandbox):
+    import time
+
+    tests = tuple(Case("call", args=[i], expected=[i]) for i in range(200))
+    t = Task("apps", "1", "hang", "stdio", "python", "code_generation", "", "",
+             visible_tests=tests[:1], hidden_tests=tests, entry_point="f")
+    s = Scorer(sandbox, default_timeout_s=0.5)
+    t0 = time.monotonic()
+    r = s.score(t, Ext(code="def f(x):\n    while True:\n        pass\n"))
+    assert r.error_type == "timeout" and r.hidden_passed == 0 and r.hidden_total == 200
+    assert time.monotonic() - t0 < 30      # not 200 x 0.5 s

@@ -172,3 +172,25 @@ def test_vllm_without_the_extra_is_a_job_error(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_vllm)
     with pytest.raises(JobError, match="gpu extra"):
         VLLMEngine(ModelSpec(id="x", backend="vllm"))
+
+
+def test_progress_summary_and_estimate_tables_render_the_numbers():
+    from rich.console import Console
+
+    from collector._cost import Budget
+    from collector._progress import ProgressDisplay, estimate_table, summary_table
+    from collector._run import ModelStats, RunSummary
+
+    stats = {"gpt": ModelStats(total=10, skipped=2, done=5, in_flight=3, ok=4, failed=1, cost_usd=0.125,
+                               scored=4, passed=3, circuit_open=True)}
+    fake = type("C", (), {"run_id": "r1", "stats": stats, "budget": Budget(1.0, 0.125),
+                          "job": type("J", (), {"budget_usd": 1.0})()})()
+    con = Console(record=True, width=160)
+    con.print(ProgressDisplay(fake, enabled=False).render())
+    con.print(summary_table(RunSummary("r1", "finished", stats, spend_usd=0.125, budget_exhausted=True)))
+    con.print(estimate_table([{"model": "gpt", "backend": "openai", "requests": 12, "already_done": 3,
+                               "input_tokens": 900, "max_output_tokens": 1200, "min_cost_usd": 0.0009,
+                               "max_cost_usd": 0.0057}]))
+    text = con.export_text()
+    assert "5/8" in text and "circuit open" in text and "$0.1250 of $1.00" in text
+    assert "75.0%" in text and "BUDGET REACHED" in text and "0.0057" in text

@@ -109,3 +109,17 @@ def test_runbugrun_tokens():
     assert not tokens_equal("0.5002", "0.5")
     assert not tokens_equal("1 2", "1 2 3")
     assert not tokens_equal("abc", "abd")
+
+
+def test_large_output_digest_compares_as_python_does():
+    from scorer._digest import DIGEST_FN, HELPERS
+
+    ns: dict = {}
+    exec(HELPERS, ns)
+    d = ns[DIGEST_FN]
+    assert d([1, 2.0, True]) == d([1, 2, 1])            # 2 == 2.0, True == 1
+    assert d([1, 2]) != d((1, 2))                        # list != tuple
+    assert d({"a": 1, "b": 2}) == d({"b": 2, "a": 1})    # dict order does not matter
+    assert d({"x", "y", "z"}) == d({"z", "y", "x"})
+    assert d([0.5]) != d([0.5000001])                    # large outputs: floats exact
+    assert d([("a", "b")] * 3) != d([("a", "c")] * 3)
