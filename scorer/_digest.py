@@ -96,3 +96,64 @@ def {REF_FN}(x, _hashlib=__import__("hashlib")):
         return (_hashlib.sha256(blob).hexdigest(), None)
     return (None, x)
 '''
+
+BATCH_FN = "__codeharvest_batch__"
+
+# Runs inside the sandbox: many call inputs in one test, each with its own time limit (an
+# interval timer, as EvalPlus does), output swallowed (EvalPlus ``swallow_io``); stops after
+# ``max_timeouts`` timeouts (EvalPlus stops at the first failure). A program that ignores the
+# timer or breaks this helper only gets the whole batch re-run one test at a time.
+BATCH_HELPERS = f'''
+def {BATCH_FN}(fn, calls, limits, wraps, max_timeouts):
+    import signal as _signal, sys as _sys, time as _time
+
+    class _Timeout(BaseException):
+        pass
+
+    class _Null:
+        def write(self, s):
+            return len(s)
+        def flush(self):
+            pass
+
+    def _alarm(signum, frame):
+        raise _Timeout()
+
+    old = _signal.signal(_signal.SIGALRM, _alarm)
+    out, n_timeouts, null = [], 0, _Null()
+    for i in range(len(calls)):
+        if max_timeouts is not None and n_timeouts >= max_timeouts:
+            out.append(("skipped", None, 0.0))
+            continue
+        so, se = _sys.stdout, _sys.stderr
+        _sys.stdout = _sys.stderr = null
+        t0 = _time.perf_counter()
+        try:
+            try:
+                _signal.setitimer(_signal.ITIMER_REAL, limits[i])
+                value = fn(*calls[i])
+            finally:
+                _signal.setitimer(_signal.ITIMER_REAL, 0)
+            took = _time.perf_counter() - t0
+            if wraps[i] == 1:
+                value = {DIGEST_FN}(value)
+            elif wraps[i] == 2:
+                value = {REF_FN}(value)
+            out.append(("passed", value, took))
+        except _Timeout:
+            n_timeouts += 1
+            out.append(("timeout", None, _time.perf_counter() - t0))
+        except MemoryError:
+            out.append(("memory_limit", None, _time.perf_counter() - t0))
+        except BaseException as exc:
+            try:
+                msg = (type(exc).__name__ + ": " + str(exc))[:300]
+            except BaseException:
+                msg = type(exc).__name__
+            out.append(("runtime_error", msg, _time.perf_counter() - t0))
+        finally:
+            _sys.stdout, _sys.stderr = so, se
+    _signal.signal(_signal.SIGALRM, old)
+    return out
+'''
+HELPERS = HELPERS + BATCH_HELPERS
