@@ -55,3 +55,11 @@ def ray_session(tmp_path_factory):
                  configure_logging=False)
     yield ray
     ray.shutdown()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/integration uses real parts: mark it so `-m "not integration"`
+    runs the fast unit tests alone."""
+    for item in items:
+        if "integration" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.integration)
