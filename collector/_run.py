@@ -122,8 +122,11 @@ def preflight(job: JobSpec, base_dir: Path, items: list[WorkItem]) -> None:
         try:
             from scorer.sandbox import check_backends
 
-            checks = check_backends()
-            wanted = [c for c in checks if job.scoring.sandbox in ("auto", c.name)]
+            # auto uses Docker when it works: only probe (and warn about) local otherwise.
+            first = ["docker"] if job.scoring.sandbox == "auto" else [job.scoring.sandbox]
+            wanted = check_backends(job.scoring.image, first)
+            if job.scoring.sandbox == "auto" and not wanted[0].ok:
+                wanted += check_backends(job.scoring.image, ["local"])
             if not any(c.ok for c in wanted):
                 reasons = "; ".join(f"{c.name}: {c.reason}" for c in wanted) or "no sandbox backend"
                 problems.append(f"no usable sandbox ({job.scoring.sandbox}): {reasons}")

@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from ._console import make_console
+
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +30,6 @@ def register(app: typer.Typer) -> None:
                                                 "(layout of shared/data; default: $CODEHARVEST_DATA, cache)."),
     ) -> None:
         """Benchmarks with their kind, task count (where the data is present) and source."""
-        from rich.console import Console
         from rich.table import Table
 
         from benchmarks import BenchmarkError, list_benchmarks, load_tasks
@@ -46,7 +47,7 @@ def register(app: typer.Typer) -> None:
                     log.info("%s: %s", info.name, " ".join(str(exc).split()))
                     count = "unavailable"
             table.add_row(info.name, info.kind, info.version, count, info.source)
-        Console(width=200).print(table)
+        make_console().print(table)
 
     @group.command("show")
     def _show(
@@ -57,7 +58,6 @@ def register(app: typer.Typer) -> None:
         style: str = typer.Option("chat", "--style", help="Prompt style: chat or completion."),
     ) -> None:
         """Counts of tasks and visible/hidden tests, and one task rendered with its prompt."""
-        from rich.console import Console
         from rich.table import Table
 
         from benchmarks import BenchmarkError, get_benchmark, load_tasks, render_prompt
@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
             raise BenchmarkError(f"--style must be chat or completion, not {style!r}")
         info = get_benchmark(name)
         tasks = load_tasks(name, data_dir=data_dir, split=split)
-        console = Console(width=200)
+        console = make_console()
         summary = Table(title=f"{name} ({info.kind}, version {info.version}, split {split or info.default_split or '-'})")
         for column in ("tasks", "visible tests", "hidden tests", "source"):
             summary.add_column(column)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import typer
 
+from ._console import make_console
+
 
 def register(app: typer.Typer) -> None:
     @app.command("collect", help="Run a collection job (benchmarks x models x samples -> generations -> scores).")
@@ -18,7 +20,6 @@ def register(app: typer.Typer) -> None:
         journal_dir: Path = typer.Option(None, "--journal-dir", help="Where paid completions are journaled "
                                          "before the warehouse [default: ~/.cache/codeharvest/journal/<warehouse hash>]"),
     ) -> None:
-        from rich.console import Console
 
         from .._progress import estimate_table, summary_table
         from .._run import CollectOptions, collect
@@ -32,7 +33,7 @@ def register(app: typer.Typer) -> None:
         opts = CollectOptions(warehouse=warehouse, base_dir=base, ray_address=ray_address, dry_run=dry_run,
                               progress=not no_progress, journal_dir=journal_dir)
         summary = collect(job, opts)
-        out = Console()
+        out = make_console()
         if dry_run:
             out.print(estimate_table(summary.estimate or []))
             return

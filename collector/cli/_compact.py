@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import typer
 
+from ._console import make_console
+
 
 def register(app: typer.Typer) -> None:
     @app.command("compact", help="Merge small Parquet files without ever hiding or doubling a row.")
@@ -10,7 +12,6 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         table: str = typer.Option(None, "--table", "-t", help="Only this table (tasks, generations, scores, runs)."),
     ) -> None:
-        from rich.console import Console
         from rich.table import Table
 
         from warehouse import Warehouse
@@ -23,4 +24,4 @@ def register(app: typer.Typer) -> None:
         for name, s in summary.items():
             rows = "unchanged" if s["rows"] is None else str(s["rows"])
             out.add_row(name, str(s["files_before"]), str(s["files_after"]), rows, str(s["removed"]))
-        Console().print(out)
+        make_console().print(out)

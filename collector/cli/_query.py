@@ -9,6 +9,8 @@ import math
 
 import typer
 
+from ._console import make_console
+
 
 class OutputFormat(str, enum.Enum):
     table = "table"
@@ -31,7 +33,6 @@ def _plain(value):
 
 
 def _render_table(result) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(show_lines=False)
@@ -39,7 +40,7 @@ def _render_table(result) -> None:
         table.add_column(name, overflow="fold")
     for row in result.to_pylist():
         table.add_row(*("" if v is None else str(v) for v in row.values()))
-    Console().print(table)
+    make_console().print(table)
     typer.echo(f"({result.num_rows} row{'s' if result.num_rows != 1 else ''})", err=True)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from ._console import make_console
+
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Check and clean up sandboxes.", no_args_is_help=True)
@@ -16,7 +18,6 @@ def register(app: typer.Typer) -> None:
         """Start each backend and run one probe job: a table of backend, ok, reason.
 
         Exit 0 when at least one backend works, 1 when none does."""
-        from rich.console import Console
         from rich.table import Table
 
         from scorer.sandbox import check_backends
@@ -28,7 +29,7 @@ def register(app: typer.Typer) -> None:
         table.add_column("reason", overflow="fold")
         for c in checks:
             table.add_row(c.name, "yes" if c.ok else "no", c.reason)
-        Console(soft_wrap=True).print(table)
+        make_console().print(table)
         if not any(c.ok for c in checks):
             raise typer.Exit(1)
 
