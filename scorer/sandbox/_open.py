@@ -1,6 +1,8 @@
 """Choosing a backend: a registry by name, ``auto`` picking Docker where it can."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import logging
 from typing import Callable, Literal
 
@@ -48,10 +50,10 @@ _PROBE = SandboxJob(program="def f(x):\n    return x + 1\n",
                     tests=(SandboxTest(id="probe", kind="eval", code="f(41)"),))
 
 
-def check_backends(image: str | None = None) -> list[BackendCheck]:
-    """Try each backend for real (start it, run one job): which works, and why not."""
+def check_backends(image: str | None = None, names: Iterable[str] | None = None) -> list[BackendCheck]:
+    """Try each backend (or those named) for real (start it, run one job): which works, and why not."""
     out = []
-    for name in BACKENDS:
+    for name in (BACKENDS if names is None else names):
         try:
             box = BACKENDS[name](image=image)
         except ScorerError as exc:
