@@ -29,6 +29,8 @@ class PlannedTest:
     mode: Mode
     code: str = ""              # eval/exec source for the sandbox
     rhs: Any = _NO_VALUE        # literal right-hand side of an assert_eq
+    wrap: int = 0               # call tests: 1 = return a digest, 2 = (digest, value) (_digest.py)
+    target: str = ""            # call tests: the callable's expression
 
 
 def case_key(case: TestCase) -> str:
@@ -66,12 +68,15 @@ def call_expression(task: Task, args: Any, program: str) -> str:
     return f"{target}(*{to_source(list(args or ()))})"
 
 
-def call_expression_for(task: Task, case: TestCase, program: str) -> str:
+def call_target(task: Task, program: str) -> str:
     entry = task.entry_point or "solution"
-    target = entry
     if task.kind == "stdio" and "class Solution" in program and not _defines_top_level(program, entry):
-        target = f"Solution().{entry}"
-    return f"{target}(*{args_source(case)})"
+        return f"Solution().{entry}"  # APPS call-based LeetCode style
+    return entry
+
+
+def call_expression_for(task: Task, case: TestCase, program: str) -> str:
+    return f"{call_target(task, program)}(*{args_source(case)})"
 
 
 def _defines_top_level(program: str, name: str) -> bool:
@@ -121,7 +126,8 @@ def plan_tests(task: Task, program: str) -> list[PlannedTest]:
             mode, code, rhs = plan_assert(case)
             seen[key] = PlannedTest(key, case, mode, code, rhs)
         elif case.kind == "call":
-            seen[key] = PlannedTest(key, case, "call", call_expression_for(task, case, program))
+            seen[key] = PlannedTest(key, case, "call", call_expression_for(task, case, program),
+                                    target=call_target(task, program))
         elif case.kind == "stdio":
             seen[key] = PlannedTest(key, case, "stdio")
         else:

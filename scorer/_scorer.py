@@ -22,10 +22,11 @@ from benchmarks import Task, TestCase
 from ._codebleu import codebleu_pair, normalize_label
 from ._compare import (EvalPlusGroup, apps_call_equal, apps_stdio_equal, evalplus_expected_of,
                        from_sandbox, has_special_oracle, safe_eq, tokens_equal)
-from ._digest import DIGEST_FN, HELPERS, REF_FN
+from ._digest import BATCH_FN, DIGEST_FN, HELPERS, REF_FN
 from ._expected import Expected, ExpectedStore, reference_key
 from ._literal import Opaque
-from ._plan import PlannedTest, args_source, call_expression_for, case_key, plan_tests, test_suite_hash
+from ._plan import (PlannedTest, args_source, call_expression_for, call_target, case_key, plan_tests,
+                    test_suite_hash)
 from ._result import ScoreResult
 from .sandbox import JobResult, Limits, SandboxJob, SandboxTest, TestResult
 
@@ -63,7 +64,7 @@ class Scorer:
 
     def __init__(self, sandbox: Any, *, timeout_floor_s: float = 1.0, timeout_factor: float = 4.0,
                  cache_dir: Any = None, default_timeout_s: float = 6.0, memory_mb: int = 4096,
-                 chunk_size: int = 500, max_timeouts: int = 3) -> None:
+                 chunk_size: int = 500, max_timeouts: int = 3, batch_size: int = 512) -> None:
         self.sandbox = sandbox
         self.timeout_floor_s = timeout_floor_s
         self.timeout_factor = timeout_factor
@@ -71,6 +72,7 @@ class Scorer:
         self.base_limits = Limits(timeout_s=default_timeout_s, memory_mb=memory_mb)
         self.chunk_size = chunk_size
         self.max_timeouts = max_timeouts
+        self.batch_size = batch_size
         self.expected = ExpectedStore(cache_dir)
         self.host = socket.gethostname()
         try:
@@ -241,11 +243,11 @@ class Scorer:
         by_digest = not has_special_oracle(dataset, task.entry_point or "")
 
         def compute() -> dict[str, Expected]:
-            ref_plans = []
-            for p in need:
-                expr = call_expression_for(task, p.case, task.reference)
-                ref_plans.append(PlannedTest(p.key, p.case, "call",
-                                             f"{REF_FN}({expr})" if by_digest else expr))
+            ref_plans = [PlannedTest(p.key, p.case, "call",
+                                     call_expression_for(task, p.case, task.reference),
+                                     wrap=2 if by_digest else 0,
+                                     target=call_target(task, task.reference))
+                         for p in need]
             timeouts = {p.key: _REFERENCE_TIMEOUT_S for p in ref_plans}
             setup = HELPERS + (task.setup_code or "")
             raw = self._run_tests(task, task.reference, ref_plans, timeouts, stop_after=None, setup=setup)
@@ -284,7 +286,7 @@ class Scorer:
                 exp = expected[_args_key(p.case)]
                 timeouts[p.key] = max(self.timeout_floor_s, self.timeout_factor * exp.time_s)
                 if exp.digest is not None:
-                    p = PlannedTest(p.key, p.case, p.mode, f"{DIGEST_FN}({p.code})")
+                    p = PlannedTest(p.key, p.case, p.mode, p.code, wrap=1, target=p.target)
             digest_plans.append(p)
         setup = (HELPERS if expected else "") + (task.setup_code or "")
         return self._run_tests(task, code, digest_plans, timeouts, stop_after=self.max_timeouts,
@@ -295,6 +297,12 @@ class Scorer:
                    setup: str | None = None) -> dict[str, TestResult]:
         """Run planned tests in chunks; after ``stop_after`` timeouts the rest are not run."""
         results: dict[str, TestResult] = {}
+        calls = [p for p in plans if p.mode == "call" and p.target]
+        if calls and self.batch_size > 1:
+            results.update(self._run_batched(task, program, calls, timeouts, stop_after, setup))
+            plans = [p for p in plans if not (p.mode == "call" and p.target)]
+            if not plans:
+                return results
         # One child runs a chunk's tests in order (the program loads once; stdio tests get a
         # fresh __main__ each): what upstream harnesses do, and 100x cheaper than a process
         # per test. A test that kills or hangs the child does not affect the others.
@@ -321,13 +329,57 @@ class Scorer:
                     n_timeouts += r.status == "timeout"
         return results
 
+    def _run_batched(self, task: Task, program: str, plans: list[PlannedTest],
+                     timeouts: dict[str, float], stop_after: int | None,
+                     setup: str | None) -> dict[str, TestResult]:
+        """Call tests, many per sandbox test (``BATCH_FN``); a batch that fails as a whole is
+        re-run one test at a time, so a program cannot dodge its per-input limits."""
+        results: dict[str, TestResult] = {}
+        setup = HELPERS + (task.setup_code or "") if setup is None else setup
+        if BATCH_FN not in setup:
+            setup = HELPERS + setup
+        chunks = [plans[i:i + self.batch_size] for i in range(0, len(plans), self.batch_size)]
+        tests = []
+        for n, chunk in enumerate(chunks):  # all batches in one job: the program loads once
+            limits = [timeouts.get(p.key, self.default_timeout_s) for p in chunk]
+            code = (f"{BATCH_FN}({chunk[0].target}, [{', '.join(args_source(p.case) for p in chunk)}], "
+                    f"{limits!r}, {[p.wrap for p in chunk]!r}, {stop_after!r})")
+            tests.append(SandboxTest(f"batch{n}", "eval", code=code, timeout_s=min(sum(limits), 60.0) + 5.0))
+        job = SandboxJob(program=program, tests=tuple(tests), limits=self.base_limits, setup=setup,
+                         isolation="shared")
+        got = {t.id: t for t in self._run_job(job).tests}
+        n_timeouts = 0
+        for n, chunk in enumerate(chunks):
+            if stop_after is not None and n_timeouts >= stop_after:
+                for p in chunk:
+                    results[p.key] = TestResult(p.key, "timeout", error="not run: too many timeouts before")
+                continue
+            res = got.get(f"batch{n}")
+            entries = from_sandbox(res.value) if res is not None and res.status == "passed" else None
+            if not _valid_batch(entries, len(chunk)):
+                results.update(self._run_tests(task, program, [replace(p, target="") for p in chunk],
+                                               timeouts, stop_after=stop_after, setup=setup))
+                n_timeouts += sum(results[p.key].status == "timeout" for p in chunk)
+                continue
+            for p, (status, value, took) in zip(chunk, entries):
+                if status == "skipped":
+                    results[p.key] = TestResult(p.key, "timeout", error="not run: too many timeouts before")
+                elif status == "passed":
+                    results[p.key] = TestResult(p.key, "passed", duration_s=float(took), value=value)
+                else:
+                    results[p.key] = TestResult(p.key, status, duration_s=float(took),
+                                                error=value if isinstance(value, str) else "")
+                n_timeouts += status == "timeout"
+        return results
+
     def _sandbox_test(self, plan: PlannedTest, timeout: float | None) -> SandboxTest:
         t = timeout if timeout is not None else self.default_timeout_s
         if plan.mode == "stdio":
             return SandboxTest(plan.key, "stdio", stdin=plan.case.stdin or "", timeout_s=t)
         if plan.mode == "exec":
             return SandboxTest(plan.key, "exec", code=plan.code, timeout_s=t)
-        return SandboxTest(plan.key, "eval", code=plan.code, timeout_s=t)
+        code = {1: f"{DIGEST_FN}({plan.code})", 2: f"{REF_FN}({plan.code})"}.get(plan.wrap, plan.code)
+        return SandboxTest(plan.key, "eval", code=code, timeout_s=t)
 
     def _run_job(self, job: SandboxJob) -> JobResult:
         last = ""
@@ -369,6 +421,16 @@ def _drop_unreferenced(task: Task, plans: list[PlannedTest],
                 task.task_id, len(task.hidden_tests) - len(hid))
     plans = [p for p in plans if keep(p.case)]
     return replace(task, visible_tests=vis, hidden_tests=hid, metadata=meta), plans
+
+
+_BATCH_STATUSES = {"passed", "timeout", "memory_limit", "runtime_error", "skipped"}
+
+
+def _valid_batch(entries: Any, n: int) -> bool:
+    return (isinstance(entries, list) and len(entries) == n
+            and all(isinstance(e, (list, tuple)) and len(e) == 3 and e[0] in _BATCH_STATUSES
+                    and isinstance(e[2], (int, float)) and not isinstance(e[2], bool)
+                    for e in entries))
 
 
 def _chunks(items: list[PlannedTest], size: int, *, progressive: bool) -> Iterable[list[PlannedTest]]:

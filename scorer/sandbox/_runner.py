@@ -47,6 +47,7 @@ import errno
 import gc
 import io
 import json
+import marshal
 import math
 import os
 import resource
@@ -219,10 +220,23 @@ def _c():
     return _libc
 
 
-def _prctl(*args):
+_PRCTL_ARGS = {}    # prctl argument tuples (c_ulong), built in the runner before any fork
+
+
+def _prctl_args(*args):
+    """Prepare (in the runner) the C arguments of one prctl call; children reuse them: a
+    child then calls libc without building ctypes objects (each page it touches after the
+    fork costs a copy-on-write fault)."""
     import ctypes
-    args = [ctypes.c_ulong(a) if isinstance(a, int) else a for a in args] + [ctypes.c_ulong(0)] * (5 - len(args))
-    return _c().prctl(*args)
+    key = args
+    if key not in _PRCTL_ARGS:
+        _PRCTL_ARGS[key] = (ctypes.c_int(args[0]),) + tuple(
+            ctypes.c_ulong(a) for a in args[1:] + (0, 0, 0, 0)[:5 - len(args)])
+    return _PRCTL_ARGS[key]
+
+
+def _prctl(*args):
+    return _c().prctl(*_prctl_args(*args))
 
 
 def _seccomp_program(protected):
@@ -345,6 +359,45 @@ def _protected_values():
 
 
 # --------------------------------------------------------------------------- the child
+# The environment of every child, but HOME and TMPDIR (its own work directory).
+_CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp",
+              "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+_STD = []       # the child's sys.stdout/sys.stderr, built once in the runner (see _make_std)
+_REPORT_ENC = json.JSONEncoder(separators=(",", ":")).encode   # == json.dumps(.., separators=)
+_HARD = {}      # the runner's hard rlimits (children inherit them unchanged)
+
+
+def _make_std():
+    """Text streams on fds 1 and 2 for the children, built once in the runner while fds 1/2
+    are pipes (as in a child), so a child only assigns them."""
+    r, w = os.pipe()
+    saved = os.dup(1), os.dup(2)
+    try:
+        os.dup2(w, 1)
+        os.dup2(w, 2)
+        _STD[:] = [io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
+                                    errors="backslashreplace"),
+                   io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+                                    errors="backslashreplace", line_buffering=True)]
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved + (r, w):
+            os.close(fd)
+
+
+def _read_ctl_frame(fd):
+    """A runner -> child frame (marshal: trusted data, and far fewer pages touched than json)."""
+    head = _read_exact(fd, 4)
+    if head is None:
+        return None
+    body = _read_exact(fd, _FRAME.unpack(head)[0])
+    return None if body is None else marshal.loads(body)
+
+# Signals a child must see with their default action; Runner.__init__ resets them in the runner
+# itself and keeps here only those it could not (so a child rarely needs a signal() call).
+_RESET_SIGNALS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD]
+
 def _child_main(scratch, seccomp_addr):
     """Runs in the forked child: confine, load the program, then answer tests from fd 3.
 
@@ -361,7 +414,7 @@ def _child_main(scratch, seccomp_addr):
         _prctl(4, 1)                                    # PR_SET_DUMPABLE (own /proc files)
     except Exception:  # noqa: BLE001
         pass
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
+    for sig in _RESET_SIGNALS:                          # usually none: see Runner.__init__
         signal.signal(sig, signal.SIG_DFL)
     try:                                                # the OOM killer picks tests first
         fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
@@ -376,10 +429,14 @@ def _child_main(scratch, seccomp_addr):
         _force_remove(work)
         os.mkdir(work, 0o700)
     os.chdir(work)
-    os.environ.clear()
-    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": work, "TMPDIR": work,
-                       "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"})
-    job = read_frame(_CTL_FD)
+    # The runner's own environment is already exactly _CHILD_ENV (Runner.__init__): only the
+    # per-child values are set here, far cheaper than rebuilding it in every child.
+    if os.environ.keys() != _CHILD_ENV.keys():
+        os.environ.clear()
+        os.environ.update(_CHILD_ENV)
+    os.environ["HOME"] = work
+    os.environ["TMPDIR"] = work
+    job = _read_ctl_frame(_CTL_FD)
     if job is None:
         os._exit(0)
     limits = job["limits"]
@@ -394,7 +451,7 @@ def _child_main(scratch, seccomp_addr):
                      (resource.RLIMIT_CORE, 0),
                      (resource.RLIMIT_NOFILE, 256)):
         try:
-            soft, hard = resource.getrlimit(res)
+            hard = _HARD[res] if res in _HARD else resource.getrlimit(res)[1]
             if hard != resource.RLIM_INFINITY:
                 val = min(val, hard)
             resource.setrlimit(res, (val, val))
@@ -405,7 +462,7 @@ def _child_main(scratch, seccomp_addr):
     # Captured before the program loads: the program may patch the originals.
     _read, _write, _exit, _close = os.read, os.write, os._exit, os.close
     _exec, _eval, _compile, _isinst = exec, eval, compile, isinstance
-    _dumps, _loads, _pack, _unpack = json.dumps, json.loads, _FRAME.pack, _FRAME.unpack
+    _dumps, _loads, _pack, _unpack = _REPORT_ENC, marshal.loads, _FRAME.pack, _FRAME.unpack
     _encode, _perf = encode_value, time.perf_counter
     _AssertionError, _SystemExit, _MemoryError = AssertionError, SystemExit, MemoryError
     _SyntaxError, _BaseException, _str, _type, _len = SyntaxError, BaseException, str, type, len
@@ -415,10 +472,13 @@ def _child_main(scratch, seccomp_addr):
     _modules = sys.modules
 
     def _out_streams():
-        sys.stdout = _TextIOWrapper(_FileIO(1, "w", closefd=False), encoding="utf-8",
-                                    errors="backslashreplace")
-        sys.stderr = _TextIOWrapper(_FileIO(2, "w", closefd=False), encoding="utf-8",
-                                    errors="backslashreplace", line_buffering=True)
+        if _STD:
+            sys.stdout, sys.stderr = _STD
+        else:
+            sys.stdout = _TextIOWrapper(_FileIO(1, "w", closefd=False), encoding="utf-8",
+                                        errors="backslashreplace")
+            sys.stderr = _TextIOWrapper(_FileIO(2, "w", closefd=False), encoding="utf-8",
+                                        errors="backslashreplace", line_buffering=True)
         return sys.stdout, sys.stderr
 
     std = _out_streams()
@@ -432,7 +492,7 @@ def _child_main(scratch, seccomp_addr):
 
     def _report(obj):
         _flush()
-        data = _dumps(obj, separators=(",", ":")).encode("utf-8")
+        data = _dumps(obj).encode("utf-8")
         _write(_RES_FD, _pack(_len(data)) + data)
 
     def _describe(exc):
@@ -607,7 +667,7 @@ class _Child:
                 return False
 
     def send(self, obj):
-        data = json.dumps(obj, separators=(",", ":")).encode("utf-8")
+        data = marshal.dumps(obj)       # runner -> child only (see _read_ctl_frame)
         self.pending += _FRAME.pack(len(data)) + data
         self._flush_pending()
 
@@ -802,6 +862,30 @@ class Runner:
         self.dying = []
         self.spares = []
         self.n_spares = 4       # covers most per-test jobs (MBPP: 3 asserts) without a fork
+        for sig in list(_RESET_SIGNALS):
+            try:
+                signal.signal(sig, signal.SIG_DFL)
+                _RESET_SIGNALS.remove(sig)
+            except (OSError, ValueError):
+                pass
+        os.environ.clear()      # children inherit it (see _child_main)
+        os.environ.update(_CHILD_ENV)
+        for res in (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_NPROC,
+                    resource.RLIMIT_FSIZE, resource.RLIMIT_CORE, resource.RLIMIT_NOFILE):
+            try:
+                _HARD[res] = resource.getrlimit(res)[1]
+            except (ValueError, OSError):
+                pass
+        for args in ((1, signal.SIGKILL), (4, 1), (38, 1)):
+            _prctl_args(*args)
+        if self.seccomp_addr:
+            _prctl_args(22, 2, self.seccomp_addr)
+        try:
+            _make_std()
+        except OSError:
+            _STD[:] = []
+        self.pids_fd = self._open_pids_counter() if self.own_pidns else None
+        self.ipc_buf = None
         gc.freeze()            # forked children do not touch (copy) the runner's objects
 
     def _probe_seccomp(self):
@@ -822,6 +906,33 @@ class Runner:
         return os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
 
     # ------------------------------------------------------------------ cleanup
+    @staticmethod
+    def _open_pids_counter():
+        """The pids cgroup's task counter of this container (cgroup v2 or v1), or None."""
+        for path in ("/sys/fs/cgroup/pids.current", "/sys/fs/cgroup/pids/pids.current"):
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                int(os.pread(fd, 64, 0))
+                return fd
+            except (OSError, ValueError):
+                os.close(fd)
+        return None
+
+    def _only_known_tasks(self):
+        """True when the pids cgroup holds exactly init, the runner (and its parent) and the
+        spares, i.e. no stray can exist. Any other count (a stray, a zombie not yet reaped by
+        init, a cgroup shared with other processes, a runner thread) means: sweep."""
+        if self.pids_fd is None:
+            return False
+        try:
+            n = int(os.pread(self.pids_fd, 64, 0))
+        except (OSError, ValueError):
+            return False
+        return n == len({1, os.getpid(), os.getppid()}) + len(self.spares)
+
     def _strays(self):
         keep = {1, os.getpid(), os.getppid()}
         keep.update(c.pid for c in self.spares)
@@ -841,6 +952,8 @@ class Runner:
     def _sweep(self):
         """One pass: SIGKILL every process of the sandbox but init, the runner and its parent."""
         if not self.own_pidns:
+            return False
+        if self._only_known_tasks():
             return False
         try:
             os.kill(-1, 0)          # cheap probe: ESRCH = nobody else in the namespace
@@ -909,6 +1022,8 @@ class Runner:
         """Remove SysV shared memory, message queues and semaphores a job left behind."""
         if not self.own_pidns:
             return
+        if self._ipc_empty():
+            return
         for name, fn in (("shm", "shmctl"), ("msg", "msgctl"), ("sem", "semctl")):
             try:
                 with open("/proc/sysvipc/" + name) as f:
@@ -924,6 +1039,32 @@ class Runner:
                         getattr(_c(), fn)(ident, 0, None)    # IPC_RMID
                 except (ValueError, IndexError, AttributeError, OSError):
                     pass
+
+    def _ipc_empty(self):
+        """True when the IPC namespace holds no SysV object (three *_INFO calls instead of
+        reading /proc/sysvipc/*); False when unsure."""
+        try:
+            import ctypes
+            libc = _c()
+            if self.ipc_buf is None:
+                self.ipc_buf = ctypes.create_string_buffer(256)
+            buf = self.ipc_buf
+            ints = ctypes.cast(buf, ctypes.POINTER(ctypes.c_int))
+            # SHM_INFO: struct shm_info.used_ids (first int)
+            ctypes.memset(buf, 0xFF, 256)
+            if libc.shmctl(0, 14, buf) < 0 or ints[0] != 0:
+                return False
+            # MSG_INFO: struct msginfo.msgpool = number of queues (first int)
+            ctypes.memset(buf, 0xFF, 256)
+            if libc.msgctl(0, 12, buf) < 0 or ints[0] != 0:
+                return False
+            # SEM_INFO: struct seminfo.semusz = number of sets (8th int)
+            ctypes.memset(buf, 0xFF, 256)
+            if libc.semctl(0, 0, 19, buf) < 0 or ints[7] != 0:
+                return False
+            return True
+        except Exception:  # noqa: BLE001
+            return False
 
     def _clean_scratch(self):
         for root in (self.scratch, "/dev/shm") if self.clean_shm else (self.scratch,):

@@ -113,3 +113,18 @@ def test_a_program_that_hangs_everywhere_is_stopped_early(sandbox):
     r = s.score(t, Ext(code="def f(x):\n    while True:\n        pass\n"))
     assert r.error_type == "timeout" and r.hidden_passed == 0 and r.hidden_total == 200
     assert time.monotonic() - t0 < 30      # not 200 x 0.5 s
+
+
+def test_program_that_disables_the_per_input_timer_is_rerun_test_by_test():
+    """Call inputs run in batches with in-child timers; a program that ignores them only
+    makes its batch fail as a whole, and the inputs are re-run one sandbox test each."""
+    from scorer.sandbox import open_sandbox
+
+    tests = tuple(Case("call", args=[i], expected=[i]) for i in range(4))
+    t = Task("apps", "1", "evil", "stdio", "python", "code_generation", "", "",
+             visible_tests=tests[:1], hidden_tests=tests, entry_point="f")
+    prog = ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+            "def f(x):\n    while x == 2:\n        pass\n    return x\n")
+    with open_sandbox("local") as box:
+        r = Scorer(box, default_timeout_s=0.5).score(t, Ext(code=prog))
+    assert (r.hidden_passed, r.hidden_total, r.error_type) == (3, 4, "timeout")
