@@ -8,6 +8,8 @@ classification gets label agreement. Infrastructure failures become ``sandbox_er
 """
 from __future__ import annotations
 
+import ast
+
 import json
 import logging
 import math
@@ -249,13 +251,14 @@ class Scorer:
                                      target=call_target(task, task.reference))
                          for p in need]
             timeouts = {p.key: _REFERENCE_TIMEOUT_S for p in ref_plans}
-            setup = HELPERS + (task.setup_code or "")
-            raw = self._run_tests(task, task.reference, ref_plans, timeouts, stop_after=None, setup=setup)
+            before, after = split_setup(task.setup_code)
+            setup, reference = HELPERS + before, task.reference + after
+            raw = self._run_tests(task, reference, ref_plans, timeouts, stop_after=None, setup=setup)
             # once more for a child killed from outside (e.g. the OOM killer of a loaded host);
             # timeouts at 10 s (10x the slowest usual input) and errors of the reference are deterministic
             retry = [p for p in ref_plans if raw[p.key].status == "killed"]
             if retry:
-                raw.update(self._run_tests(task, task.reference, retry, timeouts, stop_after=None,
+                raw.update(self._run_tests(task, reference, retry, timeouts, stop_after=None,
                                            setup=setup))
             out: dict[str, Expected] = {}
             for p, k in zip(ref_plans, keys):
@@ -288,9 +291,10 @@ class Scorer:
                 if exp.digest is not None:
                     p = PlannedTest(p.key, p.case, p.mode, p.code, wrap=1, target=p.target)
             digest_plans.append(p)
-        setup = (HELPERS if expected else "") + (task.setup_code or "")
-        return self._run_tests(task, code, digest_plans, timeouts, stop_after=self.max_timeouts,
-                               setup=setup)
+        before, after = split_setup(task.setup_code)
+        setup = (HELPERS if expected else "") + before
+        return self._run_tests(task, code + after, digest_plans, timeouts,
+                               stop_after=self.max_timeouts, setup=setup)
 
     def _run_tests(self, task: Task, program: str, plans: list[PlannedTest],
                    timeouts: dict[str, float], stop_after: int | None = None,
@@ -504,3 +508,18 @@ def _summarise(vis: list[_Outcome], hid: list[_Outcome], truncated: bool) -> Sco
         score=score if total else None, error_type=kind,
         stderr_tail=_tail(first.detail) if first and first.detail else None,
     )
+
+
+def split_setup(setup_code: str) -> tuple[str, str]:
+    """(run before the program, append after it). Imports run first, as the benchmarks'
+    harnesses allow; any other set-up (MBPP's ``test_setup_code`` building trees from a class
+    the program defines, e.g. tasks 367 and 927) runs after the program, as upstream MBPP does."""
+    if not setup_code or not setup_code.strip():
+        return "", ""
+    try:
+        body = ast.parse(setup_code).body
+    except SyntaxError:
+        return "", "\n" + setup_code
+    if all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in body):
+        return setup_code + "\n", ""
+    return "", "\n\n" + setup_code + "\n"

@@ -128,3 +128,18 @@ def test_program_that_disables_the_per_input_timer_is_rerun_test_by_test():
     with open_sandbox("local") as box:
         r = Scorer(box, default_timeout_s=0.5).score(t, Ext(code=prog))
     assert (r.hidden_passed, r.hidden_total, r.error_type) == (3, 4, "timeout")
+
+
+@pytest.mark.parametrize("task_id", ["367", "927"])
+def test_mbpp_setup_code_runs_after_the_program(sandbox, shared_data, task_id):
+    """MBPP's test_setup_code for these tasks builds trees from the ``Node`` class that the
+    program defines: upstream runs program, then set-up, then the assertions."""
+    from benchmarks import load_tasks
+
+    (t,) = [t for t in load_tasks("mbpp", data_dir=shared_data, split="all") if t.task_id == task_id]
+    assert "Node(" in t.setup_code
+    r = Scorer(sandbox).score(t, Ext(code=t.reference))
+    assert (r.status, r.pass_visible, r.pass_hidden, r.error_type) == ("scored", True, True, None), r
+    wrong = t.reference + f"\n\ndef {t.entry_point}(*args):\n    return None\n"
+    r = Scorer(sandbox).score(t, Ext(code=wrong))
+    assert (r.status, r.pass_hidden, r.error_type) == ("scored", False, "assertion_failed"), r
