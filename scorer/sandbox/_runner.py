@@ -365,6 +365,7 @@ _CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": 
 _STD = []       # the child's sys.stdout/sys.stderr, built once in the runner (see _make_std)
 _REPORT_ENC = json.JSONEncoder(separators=(",", ":")).encode   # == json.dumps(.., separators=)
 _HARD = {}      # the runner's hard rlimits (children inherit them unchanged)
+_ENV_FAST = ""  # the encoding of os.environ's bytes keys, when the fast path applies
 
 
 def _make_std():
@@ -403,6 +404,10 @@ def _child_main(scratch, seccomp_addr):
 
     The child is forked before its job is known (a spare, while the runner is idle): it does
     the job-independent set-up first, then reads a start frame (limits, program) from fd 3."""
+    # Objects inherited from the runner go to the permanent generation (O(1)), so the child's
+    # collections never walk (write the GC headers of, i.e. copy the pages of) the runner's
+    # young objects. The program's own objects are collected as usual.
+    gc.freeze()
     gc.enable()
     # A new process group (killpg target). Not setsid(): with scheduler autogroups it costs
     # ~3 ms per child; the runner's own session has no controlling terminal (bwrap
@@ -411,18 +416,11 @@ def _child_main(scratch, seccomp_addr):
     os.setpgid(0, 0)
     try:
         _prctl(1, signal.SIGKILL)                       # PR_SET_PDEATHSIG
-        _prctl(4, 1)                                    # PR_SET_DUMPABLE (own /proc files)
     except Exception:  # noqa: BLE001
         pass
     for sig in _RESET_SIGNALS:                          # usually none: see Runner.__init__
         signal.signal(sig, signal.SIG_DFL)
-    try:                                                # the OOM killer picks tests first
-        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
-        os.write(fd, b"1000")
-        os.close(fd)
-    except OSError:
-        pass
-    work = os.path.join(scratch, "job-%d" % os.getpid())
+    work = (scratch if scratch.endswith("/") else scratch + "/") + "job-%d" % os.getpid()
     try:
         os.mkdir(work, 0o700)
     except FileExistsError:                             # a leftover of a reused pid
@@ -430,15 +428,38 @@ def _child_main(scratch, seccomp_addr):
         os.mkdir(work, 0o700)
     os.chdir(work)
     # The runner's own environment is already exactly _CHILD_ENV (Runner.__init__): only the
-    # per-child values are set here, far cheaper than rebuilding it in every child.
-    if os.environ.keys() != _CHILD_ENV.keys():
-        os.environ.clear()
-        os.environ.update(_CHILD_ENV)
-    os.environ["HOME"] = work
-    os.environ["TMPDIR"] = work
+    # per-child values are set here, far cheaper than rebuilding it in every child. Through
+    # C calls (setenv and the mapping's dict): os.environ's __setitem__ is Python code that
+    # runs only here, in a fresh child, where its first executions write the adaptive
+    # interpreter's counters into code objects (more copy-on-write faults).
+    data = getattr(os.environ, "_data", None)
+    if _ENV_FAST and type(data) is dict and len(data) == len(_CHILD_ENV):
+        wb = work.encode(_ENV_FAST, "surrogateescape")
+        for key in ("HOME", "TMPDIR"):
+            os.putenv(key, work)
+            data[key.encode(_ENV_FAST, "surrogateescape")] = wb
+    else:
+        if os.environ.keys() != _CHILD_ENV.keys():
+            os.environ.clear()
+            os.environ.update(_CHILD_ENV)
+        os.environ["HOME"] = work
+        os.environ["TMPDIR"] = work
     job = _read_ctl_frame(_CTL_FD)
     if job is None:
         os._exit(0)
+    # Only now, with its own job, does the child become dumpable (its own /proc files, e.g.
+    # oom_score_adj). An idle spare stays non-dumpable like the runner, so a job running
+    # meanwhile (same uid) cannot write into it through /proc/<pid>/mem and forge a later job.
+    try:
+        _prctl(4, 1)                                    # PR_SET_DUMPABLE
+    except Exception:  # noqa: BLE001
+        pass
+    try:                                                # the OOM killer picks tests first
+        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        os.write(fd, b"1000")
+        os.close(fd)
+    except OSError:
+        pass
     limits = job["limits"]
     mb = 1 << 20
     cpu = int(math.ceil(job.get("cpu_s", 10))) + 1
@@ -870,6 +891,12 @@ class Runner:
                 pass
         os.environ.clear()      # children inherit it (see _child_main)
         os.environ.update(_CHILD_ENV)
+        global _ENV_FAST
+        data = getattr(os.environ, "_data", None)
+        enc = sys.getfilesystemencoding()
+        if type(data) is dict and all(type(k) is bytes for k in data) and \
+                data.get(b"HOME") == "/tmp".encode(enc, "surrogateescape"):
+            _ENV_FAST = enc
         for res in (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_NPROC,
                     resource.RLIMIT_FSIZE, resource.RLIMIT_CORE, resource.RLIMIT_NOFILE):
             try:
@@ -886,6 +913,9 @@ class Runner:
             _STD[:] = []
         self.pids_fd = self._open_pids_counter() if self.own_pidns else None
         self.ipc_buf = None
+        # compile() initialises the interpreter's AST types lazily, on first use (~600 objects
+        # and ~120 page faults): do it here once, not in every child.
+        compile("pass", "<warm-up>", "exec")
         gc.freeze()            # forked children do not touch (copy) the runner's objects
 
     def _probe_seccomp(self):

@@ -484,3 +484,45 @@ def test_other_tests_are_not_in_the_childs_memory(box):
             return False
     """, SandboxTest(id="t1", kind="exec", code="assert leaked('HIDDEN-' + str(2))  # HIDDEN-1"),
         SandboxTest(id="t2", kind="exec", code="assert leaked('HIDDEN-' + str(1))  # HIDDEN-2")))
+
+
+
+_PROC_MEM_PROBE = """
+    import os
+    def probe():
+        me, opened, seen = os.getpid(), [], []
+        for name in os.listdir("/proc"):
+            if not name.isdigit() or int(name) == me:
+                continue
+            seen.append(int(name))
+            try:
+                with open(f"/proc/{name}/mem", "r+b"):
+                    opened.append(int(name))
+            except OSError:
+                pass
+        return [len(seen), opened]
+"""
+
+
+def _writable_proc_mem(sb) -> list[int]:
+    res = sb.run(job(_PROC_MEM_PROBE, SandboxTest(id="probe", kind="eval", code="probe()")))
+    assert res.status == "ok", res.error
+    (t,) = res.tests
+    assert t.status == "passed", t
+    seen, opened = t.value
+    assert seen >= 2, "the probe should see the init, the runner and its spare children"
+    return opened
+
+
+def test_idle_spare_children_cannot_be_written_through_proc_mem(box):
+    """Spare children are forked before the next job exists and will run it: a job that could
+    write into a spare's memory (/proc/<pid>/mem, same uid) could forge another job's results.
+    Idle spares stay non-dumpable (like the runner) until they take their own job."""
+    assert [pid for pid in _writable_proc_mem(box) if pid != 1] == []
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: the sandbox's pid 1 (docker-init / bwrap) runs "
+                   "as the job's uid and is dumpable, so a job can write its memory; closing it "
+                   "needs an init under another uid (open item of issue 4)")
+def test_init_process_cannot_be_written_through_proc_mem(box):
+    assert 1 not in _writable_proc_mem(box)
