@@ -3,8 +3,11 @@
 Samples: the 164 canonical solutions plus the MapCoder ChatGPT and GPT-4 HumanEval+
 generations (../shared/data/generations/mapcoder). Both tools get the full HumanEval+ v0.1.10
 (evalplus through HUMANEVAL_OVERRIDE_PATH, uncompressed), a fresh cache directory and the same
-number of workers. Prints both wall times, the verdict agreement (each disagreement named), and
-the ratio evalplus/codeharvest as the last line.
+number of workers. codeharvest runs twice, each cold: by default (exact passed/total counts:
+every input of every sample runs) and with ``--fast-fail`` (a sample stops at its first failing
+test, as ``evalplus.evaluate`` does by default with ``fast_check``). Prints the wall times, the
+verdict agreement of each mode (each disagreement named), the fast-fail ratio, and the ratio
+evalplus/codeharvest for the default mode as the last line.
 
 Known EvalPlus 0.3.1 bug, not counted as a disagreement: HumanEval/32 (find_zero) always fails,
 because its special oracle ``continue``s before marking the input as passed.
@@ -60,15 +63,18 @@ def run_evalplus(data: Path, samples: Path, tmp: Path, workers: int) -> tuple[fl
     return wall, json.loads(Path(str(samples).replace(".jsonl", "_eval_results.json")).read_text())
 
 
-def run_codeharvest(data: Path, samples: Path, tmp: Path, workers: int, sandbox: str) -> tuple[float, list[dict]]:
-    out = tmp / "codeharvest_results.jsonl"
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "codeharvest-cache")}
+def run_codeharvest(data: Path, samples: Path, tmp: Path, workers: int, sandbox: str,
+                    fast_fail: bool = False) -> tuple[float, list[dict]]:
+    tag = "-fast-fail" if fast_fail else ""
+    out = tmp / f"codeharvest_results{tag}.jsonl"
+    cache = tmp / f"codeharvest-cache{tag}"          # each run starts cold
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     env.pop("CODEHARVEST_WAREHOUSE", None)
     t0 = time.perf_counter()
     subprocess.run([str(REPO / ".venv/bin/codeharvest"), "score", "--benchmark", "humaneval-plus",
                     "--samples", str(samples), "--data-dir", str(data), "--sandbox", sandbox,
                     "--workers", str(workers), "--out", str(out),
-                    "--cache-dir", str(tmp / "codeharvest-cache")],
+                    "--cache-dir", str(cache), *(["--fast-fail"] if fast_fail else [])],
                    env=env, check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
     return wall, [json.loads(line) for line in out.read_text().splitlines()]
@@ -89,7 +95,30 @@ def main() -> None:
         shutil.copy(ev_samples, ch_samples)
         ev_wall, ev = run_evalplus(args.data_dir, ev_samples, tmp, args.workers)
         ch_wall, ch = run_codeharvest(args.data_dir, ch_samples, tmp, args.workers, args.sandbox)
+        ff_wall, ff = run_codeharvest(args.data_dir, ch_samples, tmp, args.workers, args.sandbox,
+                                      fast_fail=True)
 
+    n = len(order)
+    print(f"samples: {n} (164 canonical + MapCoder ChatGPT + GPT-4), workers: {args.workers}")
+    print(f"evalplus.evaluate wall: {ev_wall:.1f}s (its default: fast_check, stops a sample at "
+          f"its first failing input)")
+    print(f"codeharvest score wall (default, exact per-test counts): {ch_wall:.1f}s")
+    print(f"codeharvest score --fast-fail wall (stops at the first failing test, as evalplus): "
+          f"{ff_wall:.1f}s")
+    for label, rows in (("default", ch), ("--fast-fail", ff)):
+        agree, bug, disagreements = compare_verdicts(order, ev, rows)
+        print(f"verdict agreement ({label}): {agree}/{n}; {bug} on documented EvalPlus bugs "
+              f"({', '.join(EVALPLUS_BUGS)}); {len(disagreements)} other disagreements")
+        for d in disagreements:
+            print(f"  disagreement: {d[0]} {d[1]} evalplus={'pass' if d[2] else 'fail'} "
+                  f"codeharvest={'pass' if d[3] else 'fail'} ({d[4]})")
+    print(f"ratio evalplus/codeharvest --fast-fail (like for like: both stop at a first failure): "
+          f"{ev_wall / ff_wall:.2f}")
+    # last line: the default mode (exact passed/total counts), which does more work than evalplus
+    print(f"ratio evalplus/codeharvest: {ev_wall / ch_wall:.2f}")
+
+
+def compare_verdicts(order: list[tuple[str, str]], ev: dict, ch: list[dict]) -> tuple[int, int, list]:
     # evalplus: results["eval"][task_id] is a list in completion order (= file order per task)
     seen: dict[str, int] = defaultdict(int)
     agree = bug = 0
@@ -105,16 +134,7 @@ def main() -> None:
             bug += 1
         else:
             disagreements.append((source, tid, ev_pass, ch_pass, ours.get("error_type")))
-    n = len(order)
-    print(f"samples: {n} (164 canonical + MapCoder ChatGPT + GPT-4), workers: {args.workers}")
-    print(f"evalplus.evaluate wall: {ev_wall:.1f}s")
-    print(f"codeharvest score wall: {ch_wall:.1f}s")
-    print(f"verdict agreement: {agree}/{n}; {bug} on documented EvalPlus bugs "
-          f"({', '.join(EVALPLUS_BUGS)}); {len(disagreements)} other disagreements")
-    for d in disagreements:
-        print(f"  disagreement: {d[0]} {d[1]} evalplus={'pass' if d[2] else 'fail'} "
-              f"codeharvest={'pass' if d[3] else 'fail'} ({d[4]})")
-    print(f"ratio evalplus/codeharvest: {ev_wall / ch_wall:.2f}")
+    return agree, bug, disagreements
 
 
 if __name__ == "__main__":

@@ -12,8 +12,23 @@ would use ``allclose`` when every element is a float; numbers otherwise compare 
 from __future__ import annotations
 
 LARGE_OUTPUT_BYTES = 8 * 1024 * 1024
+# an estimate (``__codeharvest_size__``) below this: far under LARGE_OUTPUT_BYTES (a value
+# carried as it is is compared exactly anyway: the estimate only saves building the blob)
+SMALL_OUTPUT_BYTES = 1024 * 1024
+# per job (the batches of one child: its reports are capped at 64 MiB, the job's answer at
+# 256 MiB by the runner): estimated bytes of values after which the rest is deferred to a
+# further job
+BATCH_VALUE_BUDGET = 24 * 1024 * 1024
 REF_FN = "__codeharvest_ref__"
 DIGEST_FN = "__codeharvest_digest__"
+STR_DIGEST_FN = "__codeharvest_str_digest__"
+VALUE_DIGEST_FN = "__codeharvest_value_digest__"
+# expected list/tuple outputs estimated at least this large: compared by VALUE_DIGEST_FN where
+# that is exact (see scorer._scorer._compare_digest)
+LARGE_VALUE_BYTES = 256 * 1024
+# expected str outputs at least this long: candidates return the SHA-256 of their str output
+# (exact: equal str values <=> equal digests; a non-str output is never equal to a str)
+LARGE_STR_CHARS = 256 * 1024
 
 # Runs inside the sandbox (set-up code, before the program); stdlib only.
 HELPERS = f'''
@@ -81,13 +96,64 @@ def __codeharvest_blob__(x, _json=__import__("json")):
     return ("j:" + _json.dumps(__codeharvest_canon__(x), separators=(",", ":"))).encode(
         "utf-8", "surrogatepass")
 
-def {DIGEST_FN}(x, _hashlib=__import__("hashlib")):
+def __codeharvest_size__(x, _depth=0):
+    # rough estimate of the encoded size in bytes; large containers are estimated from
+    # their first 8 elements (a budget, not a bound: a batch whose report still overflows
+    # is re-run one test at a time)
+    t = type(x)
+    if t is str:
+        return len(x) + 8
+    if t is bytes:
+        return 2 * len(x) + 16
+    if t is int:
+        return (x.bit_length() >> 1) + 8
+    if _depth > 40:
+        return 64
+    if t is list or t is tuple or t is set or t is frozenset or t is dict:
+        n = len(x)
+        items = x.items() if t is dict else x
+        head = k = 0
+        for i in items:
+            head += __codeharvest_size__(i, _depth + 1)
+            k += 1
+            if k == 8:
+                break
+        return 16 + (head if n <= 8 else head * n // 8)
+    return 32
+
+def {DIGEST_FN}(x):
+    import hashlib as _hashlib   # here, not at set-up: importing hashlib costs ~10 ms a job
     try:
         return _hashlib.sha256(__codeharvest_blob__(x)).hexdigest()
     except Exception:
         return None
 
-def {REF_FN}(x, _hashlib=__import__("hashlib")):
+def {STR_DIGEST_FN}(x):
+    # large string outputs: a str (or str subclass, as the codec carries it) by its SHA-256
+    if not isinstance(x, str):
+        return None
+    import hashlib as _hashlib
+    return _hashlib.sha256(str.__str__(x).encode("utf-8", "surrogatepass")).hexdigest()
+
+def {VALUE_DIGEST_FN}(x):
+    # lists/tuples of str/int/float/bool/None: SHA-256 of the repr of their normal form (numbers
+    # as Python compares them); anything else None (the host then runs the input by value)
+    try:
+        v = x if __codeharvest_plain__(x) else __codeharvest_norm__(x)
+        blob = ("r:" + repr(v)).encode("utf-8", "surrogatepass")
+    except Exception:
+        return None
+    import hashlib as _hashlib
+    return _hashlib.sha256(blob).hexdigest()
+
+def {REF_FN}(x):
+    # values far below the threshold are carried as they are, without building the blob
+    try:
+        if __codeharvest_size__(x) <= {SMALL_OUTPUT_BYTES}:
+            return (None, x)
+    except Exception:
+        pass
+    import hashlib as _hashlib
     try:
         blob = __codeharvest_blob__(x)
     except Exception:
@@ -104,7 +170,8 @@ BATCH_FN = "__codeharvest_batch__"
 # ``max_timeouts`` timeouts (EvalPlus stops at the first failure). A program that ignores the
 # timer or breaks this helper only gets the whole batch re-run one test at a time.
 BATCH_HELPERS = f'''
-def {BATCH_FN}(fn, calls, limits, wraps, max_timeouts):
+def {BATCH_FN}(fn, calls, limits, wraps, max_timeouts, _job={{"used": 0, "timeouts": 0}}):
+    # _job: state shared by the batches of one job (one child): value bytes, timeouts
     import signal as _signal, sys as _sys, time as _time
 
     class _Timeout(BaseException):
@@ -120,10 +187,13 @@ def {BATCH_FN}(fn, calls, limits, wraps, max_timeouts):
         raise _Timeout()
 
     old = _signal.signal(_signal.SIGALRM, _alarm)
-    out, n_timeouts, null = [], 0, _Null()
+    out, null = [], _Null()
     for i in range(len(calls)):
-        if max_timeouts is not None and n_timeouts >= max_timeouts:
+        if max_timeouts is not None and _job["timeouts"] >= max_timeouts:
             out.append(("skipped", None, 0.0))
+            continue
+        if _job["used"] > {BATCH_VALUE_BUDGET}:  # the answer would get too large: the host runs the rest again
+            out.append(("deferred", None, 0.0))
             continue
         so, se = _sys.stdout, _sys.stderr
         _sys.stdout = _sys.stderr = null
@@ -139,9 +209,17 @@ def {BATCH_FN}(fn, calls, limits, wraps, max_timeouts):
                 value = {DIGEST_FN}(value)
             elif wraps[i] == 2:
                 value = {REF_FN}(value)
+            elif wraps[i] == 3:
+                value = {STR_DIGEST_FN}(value)
+            elif wraps[i] == 4:
+                value = {VALUE_DIGEST_FN}(value)
             out.append(("passed", value, took))
+            try:
+                _job["used"] += __codeharvest_size__(value)
+            except BaseException:
+                _job["used"] += {BATCH_VALUE_BUDGET} + 1
         except _Timeout:
-            n_timeouts += 1
+            _job["timeouts"] += 1
             out.append(("timeout", None, _time.perf_counter() - t0))
         except MemoryError:
             out.append(("memory_limit", None, _time.perf_counter() - t0))
@@ -157,3 +235,26 @@ def {BATCH_FN}(fn, calls, limits, wraps, max_timeouts):
     return out
 '''
 HELPERS = HELPERS + BATCH_HELPERS
+
+
+def str_digest(value: str) -> str:
+    """Host side of ``STR_DIGEST_FN``."""
+    import hashlib
+
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_HOST: dict = {}
+
+
+def host_value_digest(value: object) -> str | None:
+    """Host side of ``VALUE_DIGEST_FN`` (the same helper source, run on trusted values)."""
+    if not _HOST:
+        exec(compile(HELPERS, "<codeharvest helpers>", "exec"), _HOST)
+    return _HOST[VALUE_DIGEST_FN](value)
+
+
+def estimated_size(value: object) -> int:
+    if not _HOST:
+        exec(compile(HELPERS, "<codeharvest helpers>", "exec"), _HOST)
+    return _HOST["__codeharvest_size__"](value)

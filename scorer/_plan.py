@@ -136,7 +136,20 @@ def plan_tests(task: Task, program: str) -> list[PlannedTest]:
 
 
 def test_suite_hash(task: Task) -> str:
-    """Everything that decides a verdict besides the program: tests, set-up, tolerance, oracle."""
+    """Everything that decides a verdict besides the program: tests, set-up, tolerance, oracle.
+    Memoised on the (frozen) Task, like ``case_key``: every sample of a task needs it."""
+    memo = task.__dict__.get("_codeharvest_suite_hash")
+    if memo is not None:
+        return memo
+    memo = _test_suite_hash(task)
+    try:
+        object.__setattr__(task, "_codeharvest_suite_hash", memo)
+    except (AttributeError, TypeError):  # a Task without a __dict__: recomputed each time
+        pass
+    return memo
+
+
+def _test_suite_hash(task: Task) -> str:
     needs_reference = any(not c.expected_known for c in (*task.visible_tests, *task.hidden_tests))
     blob = json.dumps({
         "benchmark": task.benchmark, "version": task.version, "task_id": task.task_id,

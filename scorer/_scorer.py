@@ -23,8 +23,10 @@ from benchmarks import Task, TestCase
 
 from ._codebleu import codebleu_pair, normalize_label
 from ._compare import (EvalPlusGroup, apps_call_equal, apps_stdio_equal, evalplus_expected_of,
-                       from_sandbox, has_special_oracle, safe_eq, tokens_equal)
-from ._digest import BATCH_FN, DIGEST_FN, HELPERS, REF_FN
+                       from_sandbox, has_special_oracle, is_floats, safe_eq, tokens_equal)
+from ._digest import (BATCH_FN, DIGEST_FN, HELPERS, LARGE_STR_CHARS, LARGE_VALUE_BYTES, REF_FN,
+                      STR_DIGEST_FN, VALUE_DIGEST_FN, estimated_size, host_value_digest,
+                      str_digest)
 from ._expected import Expected, ExpectedStore, reference_key
 from ._literal import Opaque
 from ._plan import (PlannedTest, args_source, call_expression_for, call_target, case_key, plan_tests,
@@ -38,8 +40,9 @@ log = logging.getLogger(__name__)
 _STATUS_KIND = {
     "failed": "assertion_failed", "runtime_error": "runtime_error", "syntax_error": "syntax_error",
     "timeout": "timeout", "memory_limit": "memory_limit", "output_limit": "output_limit",
-    "killed": "runtime_error",
+    "killed": "runtime_error", "not_run": "not_run",
 }
+_FAST_FAIL_FIRST_ROUND = 64
 _REFERENCE_TIMEOUT_S = 10.0
 
 
@@ -66,7 +69,8 @@ class Scorer:
 
     def __init__(self, sandbox: Any, *, timeout_floor_s: float = 1.0, timeout_factor: float = 4.0,
                  cache_dir: Any = None, default_timeout_s: float = 6.0, memory_mb: int = 4096,
-                 chunk_size: int = 500, max_timeouts: int = 3, batch_size: int = 512) -> None:
+                 chunk_size: int = 500, max_timeouts: int = 3, batch_size: int = 32,
+                 fast_fail: bool = False) -> None:
         self.sandbox = sandbox
         self.timeout_floor_s = timeout_floor_s
         self.timeout_factor = timeout_factor
@@ -75,6 +79,10 @@ class Scorer:
         self.chunk_size = chunk_size
         self.max_timeouts = max_timeouts
         self.batch_size = batch_size
+        # fast_fail: as EvalPlus's default ``fast_check``, stop running a candidate at its
+        # first failing test; verdicts (pass/fail) are exact, passed counts are then lower
+        # bounds (tests not run count as failed). Off by default: exact counts.
+        self.fast_fail = fast_fail
         self.expected = ExpectedStore(cache_dir)
         self.host = socket.gethostname()
         try:
@@ -84,6 +92,7 @@ class Scorer:
         self.limits_json = json.dumps({
             **self.base_limits.as_dict(), "timeout_floor_s": timeout_floor_s,
             "timeout_factor": timeout_factor, "default_timeout_s": default_timeout_s,
+            **({"fast_fail": True} if fast_fail else {}),
         }, sort_keys=True)
 
     # -- public ----------------------------------------------------------------------------
@@ -216,6 +225,10 @@ class Scorer:
                 if exp.digest is not None:  # large output: compared by canonical digest
                     ok = out == exp.digest
                     return _Outcome(ok, None if ok else wrong, "" if ok else "large output differs")
+                cd = _compare_digest(task, exp, expected)
+                if cd is not None and type(out) is str:  # large output: compared by digest (exact)
+                    ok = out == cd[1]
+                    return _Outcome(ok, None if ok else wrong, "" if ok else "large output differs")
                 ok = group.check(plan.case.args, out, exp.value)
             else:
                 ok = apps_call_equal(out, plan.case.expected)
@@ -290,11 +303,74 @@ class Scorer:
                 timeouts[p.key] = max(self.timeout_floor_s, self.timeout_factor * exp.time_s)
                 if exp.digest is not None:
                     p = PlannedTest(p.key, p.case, p.mode, p.code, wrap=1, target=p.target)
+                else:
+                    cd = _compare_digest(task, exp, expected)
+                    if cd is not None:
+                        p = PlannedTest(p.key, p.case, p.mode, p.code, wrap=cd[0], target=p.target)
             digest_plans.append(p)
         before, after = split_setup(task.setup_code)
         setup = (HELPERS if expected else "") + before
-        return self._run_tests(task, code + after, digest_plans, timeouts,
-                               stop_after=self.max_timeouts, setup=setup)
+        if not self.fast_fail:
+            raw = self._run_tests(task, code + after, digest_plans, timeouts,
+                                  stop_after=self.max_timeouts, setup=setup)
+            return self._by_value_where_no_digest(task, code + after, digest_plans, raw, timeouts,
+                                                  setup)
+        # fast-fail: a first small round, then the rest; stop once a test has failed
+        raw: dict[str, TestResult] = {}
+        by_key = {p.key: p for p in plans}
+        first = _FAST_FAIL_FIRST_ROUND
+        rounds = [digest_plans[:first], digest_plans[first:]]
+        for n, round_plans in enumerate(rounds):
+            if not round_plans:
+                continue
+            got = self._run_tests(task, code + after, round_plans, timeouts, stop_after=1, setup=setup)
+            raw.update(self._by_value_where_no_digest(task, code + after, round_plans, got, timeouts,
+                                                      setup))
+            if n + 1 < len(rounds) and self._any_failed(task, by_key, raw, expected):
+                for p in (q for r in rounds[n + 1:] for q in r):
+                    raw[p.key] = TestResult(p.key, "not_run",
+                                            error="not run: fast-fail after a failing test")
+                break
+        return raw
+
+    def _by_value_where_no_digest(self, task: Task, program: str, plans: list[PlannedTest],
+                                  raw: dict[str, TestResult], timeouts: dict[str, float],
+                                  setup: str) -> dict[str, TestResult]:
+        """Inputs compared by value digest whose output had none (a type outside the digest's
+        exact domain, e.g. a numpy scalar): run again, carrying the value."""
+        again = [replace(p, wrap=0) for p in plans
+                 if p.wrap == 4 and raw[p.key].status == "passed" and raw[p.key].value is None]
+        if again:
+            raw.update(self._run_tests(task, program, again, timeouts, stop_after=None, setup=setup))
+        return raw
+
+    def _any_failed(self, task: Task, by_key: dict[str, PlannedTest], raw: dict[str, TestResult],
+                    expected: dict[str, Expected]) -> bool:
+        """Whether a test run so far fails, judged as the final verdict judges it (in order,
+        per group, over the tests that ran)."""
+        if any(r.status != "passed" for r in raw.values()):
+            return True
+        if any(p.mode in ("assert_eq", "assert_eq_pair") and p.key in raw
+               and _has_opaque(from_sandbox(raw[p.key].value)) for p in by_key.values()):
+            return False  # decided later by re-running those as exec tests: keep going
+        ran = [c for c in task.visible_tests if case_key(c) in raw]
+        if not all(o.passed for o in self._judge_sequence(task, ran, by_key, raw, expected)):
+            return True
+        n_base = task.metadata.get("n_base")
+        hidden = task.hidden_tests
+        if not isinstance(n_base, int):
+            vkeys = [case_key(c) for c in task.visible_tests]
+            hkeys = [case_key(c) for c in hidden]
+            n_base = len(vkeys) if vkeys and hkeys[:len(vkeys)] == vkeys else 0
+        for group in (hidden[:n_base], hidden[n_base:]):
+            seq = []
+            for c in group:  # the group's prefix that ran: its atol state is the final one
+                if case_key(c) not in raw:
+                    break
+                seq.append(c)
+            if not all(o.passed for o in self._judge_sequence(task, seq, by_key, raw, expected)):
+                return True
+        return False
 
     def _run_tests(self, task: Task, program: str, plans: list[PlannedTest],
                    timeouts: dict[str, float], stop_after: int | None = None,
@@ -337,43 +413,56 @@ class Scorer:
                      timeouts: dict[str, float], stop_after: int | None,
                      setup: str | None) -> dict[str, TestResult]:
         """Call tests, many per sandbox test (``BATCH_FN``); a batch that fails as a whole is
-        re-run one test at a time, so a program cannot dodge its per-input limits."""
+        re-run one test at a time, so a program cannot dodge its per-input limits. Inputs a
+        batch defers (its values would not fit one report) go to a further job."""
         results: dict[str, TestResult] = {}
         setup = HELPERS + (task.setup_code or "") if setup is None else setup
         if BATCH_FN not in setup:
             setup = HELPERS + setup
-        chunks = [plans[i:i + self.batch_size] for i in range(0, len(plans), self.batch_size)]
-        tests = []
-        for n, chunk in enumerate(chunks):  # all batches in one job: the program loads once
-            limits = [timeouts.get(p.key, self.default_timeout_s) for p in chunk]
-            code = (f"{BATCH_FN}({chunk[0].target}, [{', '.join(args_source(p.case) for p in chunk)}], "
-                    f"{limits!r}, {[p.wrap for p in chunk]!r}, {stop_after!r})")
-            tests.append(SandboxTest(f"batch{n}", "eval", code=code, timeout_s=min(sum(limits), 60.0) + 5.0))
-        job = SandboxJob(program=program, tests=tuple(tests), limits=self.base_limits, setup=setup,
-                         isolation="shared")
-        got = {t.id: t for t in self._run_job(job).tests}
         n_timeouts = 0
-        for n, chunk in enumerate(chunks):
-            if stop_after is not None and n_timeouts >= stop_after:
-                for p in chunk:
-                    results[p.key] = TestResult(p.key, "timeout", error="not run: too many timeouts before")
-                continue
-            res = got.get(f"batch{n}")
-            entries = from_sandbox(res.value) if res is not None and res.status == "passed" else None
-            if not _valid_batch(entries, len(chunk)):
-                results.update(self._run_tests(task, program, [replace(p, target="") for p in chunk],
-                                               timeouts, stop_after=stop_after, setup=setup))
-                n_timeouts += sum(results[p.key].status == "timeout" for p in chunk)
-                continue
-            for p, (status, value, took) in zip(chunk, entries):
-                if status == "skipped":
-                    results[p.key] = TestResult(p.key, "timeout", error="not run: too many timeouts before")
-                elif status == "passed":
-                    results[p.key] = TestResult(p.key, "passed", duration_s=float(took), value=value)
-                else:
-                    results[p.key] = TestResult(p.key, status, duration_s=float(took),
-                                                error=value if isinstance(value, str) else "")
-                n_timeouts += status == "timeout"
+        pending = plans
+        while pending:
+            deferred: list[PlannedTest] = []
+            chunks = [pending[i:i + self.batch_size] for i in range(0, len(pending), self.batch_size)]
+            left = None if stop_after is None else max(stop_after - n_timeouts, 0)
+            tests = []
+            for n, chunk in enumerate(chunks):  # all batches in one job: the program loads once
+                limits = [timeouts.get(p.key, self.default_timeout_s) for p in chunk]
+                code = (f"{BATCH_FN}({chunk[0].target}, [{', '.join(args_source(p.case) for p in chunk)}], "
+                        f"{limits!r}, {[p.wrap for p in chunk]!r}, {left!r})")
+                tests.append(SandboxTest(f"batch{n}", "eval", code=code,
+                                         timeout_s=min(sum(limits), 60.0) + 5.0))
+            job = SandboxJob(program=program, tests=tuple(tests), limits=self.base_limits,
+                             setup=setup, isolation="shared")
+            got = {t.id: t for t in self._run_job(job).tests}
+            for n, chunk in enumerate(chunks):
+                if stop_after is not None and n_timeouts >= stop_after:
+                    for p in chunk:
+                        results[p.key] = TestResult(p.key, "timeout",
+                                                    error="not run: too many timeouts before")
+                    continue
+                res = got.get(f"batch{n}")
+                entries = from_sandbox(res.value) if res is not None and res.status == "passed" else None
+                if not _valid_batch(entries, len(chunk)):
+                    results.update(self._run_tests(task, program, [replace(p, target="") for p in chunk],
+                                                   timeouts, stop_after=stop_after, setup=setup))
+                    n_timeouts += sum(results[p.key].status == "timeout" for p in chunk)
+                    continue
+                for p, (status, value, took) in zip(chunk, entries):
+                    if status == "deferred":
+                        deferred.append(p)
+                    elif status == "skipped":
+                        results[p.key] = TestResult(p.key, "timeout",
+                                                    error="not run: too many timeouts before")
+                    elif status == "passed":
+                        results[p.key] = TestResult(p.key, "passed", duration_s=float(took), value=value)
+                    else:
+                        results[p.key] = TestResult(p.key, status, duration_s=float(took),
+                                                    error=value if isinstance(value, str) else "")
+                    n_timeouts += status == "timeout"
+            if len(deferred) == len(pending):  # no progress: cannot happen with a sane helper
+                raise _SandboxFailure("batch deferred every input")
+            pending = deferred
         return results
 
     def _sandbox_test(self, plan: PlannedTest, timeout: float | None) -> SandboxTest:
@@ -382,7 +471,9 @@ class Scorer:
             return SandboxTest(plan.key, "stdio", stdin=plan.case.stdin or "", timeout_s=t)
         if plan.mode == "exec":
             return SandboxTest(plan.key, "exec", code=plan.code, timeout_s=t)
-        code = {1: f"{DIGEST_FN}({plan.code})", 2: f"{REF_FN}({plan.code})"}.get(plan.wrap, plan.code)
+        code = {1: f"{DIGEST_FN}({plan.code})", 2: f"{REF_FN}({plan.code})",
+                3: f"{STR_DIGEST_FN}({plan.code})", 4: f"{VALUE_DIGEST_FN}({plan.code})"
+                }.get(plan.wrap, plan.code)
         return SandboxTest(plan.key, "eval", code=code, timeout_s=t)
 
     def _run_job(self, job: SandboxJob) -> JobResult:
@@ -427,7 +518,53 @@ def _drop_unreferenced(task: Task, plans: list[PlannedTest],
     return replace(task, visible_tests=vis, hidden_tests=hid, metadata=meta), plans
 
 
-_BATCH_STATUSES = {"passed", "timeout", "memory_limit", "runtime_error", "skipped"}
+def _compare_digest(task: Task, exp: Expected, expected: dict[str, Expected]) -> tuple[int, str] | None:
+    """(wrap, expected digest) when a candidate's output on this input can be compared by a
+    digest computed in the sandbox with the same verdict as EvalPlus's comparison, and the
+    expected output is large (carrying the output would cost more than the program);
+    else None. Memoised on ``exp`` (the Expected objects are cached per task).
+
+    - a str: EvalPlus compares it exactly (no tolerance applies to a str): SHA-256 of the str;
+    - a list/tuple of str/int/float/bool/None, no NaN, in a task whose comparison stays exact
+      (atol 0 and no expected output of the task is all floats, so upstream never switches to
+      ``allclose``): SHA-256 of the repr of the normal form, equal exactly when the values are
+      ``==``. A candidate output outside that domain gets no digest and is run again by value.
+    """
+    memo = exp.__dict__.get("_codeharvest_cd", _UNSET)
+    if memo is not _UNSET:
+        return memo
+    found = None
+    dataset = "mbpp" if "mbpp" in task.benchmark else "humaneval"
+    if exp.ok and exp.digest is None and not has_special_oracle(dataset, task.entry_point or ""):
+        v = exp.value
+        if type(v) is str:
+            if len(v) >= LARGE_STR_CHARS:
+                found = (3, str_digest(v))
+        elif type(v) in (list, tuple) and estimated_size(v) >= LARGE_VALUE_BYTES:
+            if (float(task.atol or 0.0) == 0.0 and not _has_nan(v)
+                    and not any(is_floats(e.value) for e in expected.values())):
+                d = host_value_digest(v)
+                if d is not None:
+                    found = (4, d)
+    exp.__dict__["_codeharvest_cd"] = found
+    return found
+
+
+_UNSET = object()
+
+
+def _has_nan(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        x = stack.pop()
+        if type(x) is float and x != x:
+            return True
+        if type(x) in (list, tuple):
+            stack.extend(x)
+    return False
+
+
+_BATCH_STATUSES = {"passed", "timeout", "memory_limit", "runtime_error", "skipped", "deferred"}
 
 
 def _valid_batch(entries: Any, n: int) -> bool:

@@ -69,15 +69,17 @@ def register(app: typer.Typer) -> None:
         model_id: str | None = typer.Option(None, "--model-id", help="Model id for warehouse rows (default: the samples file stem)."),
         data_dir: Path | None = typer.Option(None, "--data-dir", help="Benchmark data directory."),
         cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Cache of reference outputs (default: ~/.cache/codeharvest/expected)."),
+        fast_fail: bool = typer.Option(False, "--fast-fail", help="Stop running a sample at its first failing test (EvalPlus's default fast_check): same pass/fail verdicts, but passed counts become lower bounds. Off by default (exact counts)."),
     ) -> None:
         run_score(ctx.obj, benchmark=benchmark, samples_path=samples, sandbox_kind=sandbox,
                   workers=workers, out=out, model_id=model_id, data_dir=data_dir,
-                  cache_dir=cache_dir)
+                  cache_dir=cache_dir, fast_fail=fast_fail)
 
 
 def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: str = "auto",
               workers: int = 1, out: Path | None = None, model_id: str | None = None,
-              data_dir: Path | None = None, cache_dir: Path | None = None) -> dict[str, Any]:
+              data_dir: Path | None = None, cache_dir: Path | None = None,
+              fast_fail: bool = False) -> dict[str, Any]:
     from benchmarks import load_tasks
     from scorer import ScorerError
 
@@ -102,7 +104,7 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
 
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
-    pool = _make_pool(sandbox_kind, workers, run_id, cache)
+    pool = _make_pool(sandbox_kind, workers, run_id, cache, fast_fail=fast_fail)
     try:
         describe, limits = pool.describe()
         wh = _open_warehouse(warehouse_uri) if warehouse_uri else None
@@ -196,12 +198,12 @@ def _extract(task: Any, sample: Sample) -> Any:
 class _LocalPool:
     """Scores in this process with one sandbox (``--workers 1``)."""
 
-    def __init__(self, kind: str, run_id: str, cache: Path) -> None:
+    def __init__(self, kind: str, run_id: str, cache: Path, fast_fail: bool = False) -> None:
         from scorer import Scorer
         from scorer.sandbox import open_sandbox
 
         self.sandbox = open_sandbox(kind, run_id=run_id)
-        self.scorer = Scorer(self.sandbox, cache_dir=cache)
+        self.scorer = Scorer(self.sandbox, cache_dir=cache, fast_fail=fast_fail)
 
     def describe(self) -> tuple[str, str]:
         return self.scorer.sandbox_name, self.scorer.limits_json
@@ -217,7 +219,7 @@ class _LocalPool:
 class _RayPool:
     """A pool of ScorerActors; samples of one task go to one actor (its reference runs once)."""
 
-    def __init__(self, kind: str, workers: int, run_id: str, cache: Path) -> None:
+    def __init__(self, kind: str, workers: int, run_id: str, cache: Path, fast_fail: bool = False) -> None:
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -230,7 +232,8 @@ class _RayPool:
         if self._own_ray:
             ray.init(num_cpus=max(workers, os.cpu_count() or 1), include_dashboard=False,
                      log_to_driver=False, configure_logging=False)
-        self.actors = [ScorerActor.remote(kind, run_id=run_id, cache_dir=str(cache))
+        extra = {"fast_fail": True} if fast_fail else {}
+        self.actors = [ScorerActor.remote(kind, run_id=run_id, cache_dir=str(cache), **extra)
                        for _ in range(workers)]
 
     def describe(self) -> tuple[str, str]:
@@ -238,25 +241,29 @@ class _RayPool:
         return self.ray.get(a.describe.remote()), self.ray.get(a.limits.remote())
 
     def score(self, samples: list[Sample], tasks: dict[str, Any]) -> Iterator[tuple[Sample, Any]]:
-        n = len(self.actors)
-        shards: list[list[Sample]] = [[] for _ in range(n)]
-        order = {tid: i for i, tid in enumerate(dict.fromkeys(s.task_id for s in samples))}
+        # Units of work: the samples of one task together (its reference runs once, in the
+        # actor that gets the unit; a task with many samples is cut into units of 8, which
+        # share the reference through the on-disk cache). Units go to whichever actor is
+        # free (at most two in flight per actor), so one slow task does not hold back the
+        # tasks queued behind it on a fixed shard.
+        by_task: dict[str, list[Sample]] = defaultdict(list)
         for s in samples:
-            shards[order[s.task_id] % n].append(s)
-        batches: list[list[tuple[int, list[Sample]]]] = [
-            [(i, shard[j:j + 4]) for j in range(0, len(shard), 4)] for i, shard in enumerate(shards)]
-        in_flight: dict[Any, list[Sample]] = {}
-        cursor = [0] * n
+            by_task[s.task_id].append(s)
+        units = [group[j:j + 8] for group in by_task.values() for j in range(0, len(group), 8)]
+        in_flight: dict[Any, tuple[int, list[Sample]]] = {}
+        cursor = 0
 
         def submit(i: int) -> None:
-            if cursor[i] < len(batches[i]):
-                _, batch = batches[i][cursor[i]]
-                cursor[i] += 1
+            nonlocal cursor
+            if cursor < len(units):
+                batch = units[cursor]
+                cursor += 1
                 ref = self.actors[i].score_batch.remote([(tasks[s.task_id], s.extraction) for s in batch])
                 in_flight[ref] = (i, batch)
 
-        for i in range(n):  # bounded: at most two batches per actor in flight
+        for i in range(len(self.actors)):
             submit(i)
+        for i in range(len(self.actors)):
             submit(i)
         while in_flight:
             ready, _ = self.ray.wait(list(in_flight), num_returns=1)
@@ -276,8 +283,10 @@ class _RayPool:
             self.ray.shutdown()
 
 
-def _make_pool(kind: str, workers: int, run_id: str, cache: Path) -> Any:
-    return _LocalPool(kind, run_id, cache) if workers <= 1 else _RayPool(kind, workers, run_id, cache)
+def _make_pool(kind: str, workers: int, run_id: str, cache: Path, fast_fail: bool = False) -> Any:
+    if workers <= 1:
+        return _LocalPool(kind, run_id, cache, fast_fail=fast_fail)
+    return _RayPool(kind, workers, run_id, cache, fast_fail=fast_fail)
 
 
 # -- warehouse -------------------------------------------------------------------------------

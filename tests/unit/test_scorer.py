@@ -221,3 +221,27 @@ def test_score_result_row_matches_scores_schema():
 
     cols = set(TABLES["scores"].names)
     assert set(ScoreResult().as_row()) <= cols
+
+
+def test_fast_fail_same_verdicts_fewer_inputs(tmp_path):
+    cases = tuple(Case("call", args=[i], expected_known=False) for i in range(100))
+    task = Task("humaneval-plus", "0.1.10", "HumanEval/y", "function", "python", "code_generation",
+                "sq", "def sq(x):\n    return x * x\n", visible_tests=cases[:3], hidden_tests=cases,
+                entry_point="sq", metadata={"n_base": 3})
+    good, bad = "def sq(x):\n    return x ** 2\n", "def sq(x):\n    return x * x if x != 5 else 0\n"
+    late = "def sq(x):\n    return x * x if x != 90 else 0\n"
+    exact, fast = Scorer(InProcessDouble(), cache_dir=tmp_path), Scorer(InProcessDouble(), cache_dir=tmp_path,
+                                                                          fast_fail=True)
+    assert '"fast_fail": true' in fast.limits_json and "fast_fail" not in exact.limits_json
+    for code in (good, bad, late):
+        e, f = exact.score(task, Ext(code=code)), fast.score(task, Ext(code=code))
+        assert (e.pass_hidden, e.pass_visible) == (f.pass_hidden, f.pass_visible), code
+        assert f.error_type == e.error_type
+    r = exact.score(task, Ext(code=bad))
+    assert (r.hidden_passed, r.hidden_total, r.error_type) == (99, 100, "wrong_output")
+    n = len(fast.sandbox.jobs)
+    r = fast.score(task, Ext(code=bad))
+    assert (r.hidden_passed, r.hidden_total, r.pass_hidden) == (63, 100, False)  # the rest not run
+    assert len(fast.sandbox.jobs) == n + 1
+    r = fast.score(task, Ext(code=good))
+    assert (r.hidden_passed, r.pass_hidden, r.error_type) == (100, True, None)
