@@ -13,32 +13,15 @@ HumanEval+ Mini (same tasks, 1,107 plus inputs) for speed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import pytest
 
-from benchmarks import load_tasks
+from benchmarks import Extraction, load_tasks
 from scorer import Scorer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-@dataclass
-class Ext:
-    status: str = "ok"
-    code: str | None = None
-    label: str | None = None
-    detail: str = ""
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    """Docker where it is usable, else the local backend (the verdicts must not depend on it)."""
-    from scorer.sandbox import docker_available, open_sandbox
-
-    box = open_sandbox("docker" if docker_available()[0] else "local")
-    yield box
-    box.close()
 
 
 @pytest.mark.parametrize("benchmark,expected_n", [
@@ -56,7 +39,7 @@ def test_canonical_solutions_pass_all_tests(sandbox, shared_data, tmp_path, benc
     failures = []
     n_tests = 0
     for t in tasks:
-        r = scorer.score(t, Ext(code=t.reference))
+        r = scorer.score(t, Extraction("ok", code=t.reference))
         n_tests += r.hidden_total or 0
         if r.status != "scored" or not r.pass_hidden or (r.visible_total and not r.pass_visible):
             failures.append((t.task_id, r.status, r.error_type, r.hidden_passed, r.hidden_total,

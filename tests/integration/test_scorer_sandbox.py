@@ -1,11 +1,10 @@
 """The Scorer against the real sandboxes: each failure lands as its own error_type."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import pytest
 
-from benchmarks import Task
+from benchmarks import Extraction, Task
 from benchmarks import TestCase as Case
 from scorer import Scorer
 
@@ -18,13 +17,6 @@ def _kinds():
     ok, why = docker_available()
     return ["local", pytest.param("docker", marks=pytest.mark.skipif(not ok, reason=why or "no docker"))]
 
-
-@dataclass
-class Ext:
-    status: str = "ok"
-    code: str | None = None
-    label: str | None = None
-    detail: str = ""
 
 
 @pytest.fixture(scope="module", params=_kinds())
@@ -53,7 +45,7 @@ def task():
 ])
 def test_failure_kinds(sandbox, body, kind):
     s = Scorer(sandbox, default_timeout_s=1.0, memory_mb=512)
-    r = s.score(task(), Ext(code=f"def f(x):\n    {body}\n"))
+    r = s.score(task(), Extraction("ok", code=f"def f(x):\n    {body}\n"))
     assert r.status == "scored"
     assert r.error_type == kind, r
     assert r.pass_hidden is (kind is None)
@@ -67,11 +59,11 @@ def test_evalplus_style_task_and_timeout_limit_from_reference(sandbox, tmp_path)
              "fib", "def fib(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n",
              visible_tests=base, hidden_tests=base + plus, entry_point="fib", metadata={"n_base": 3})
     s = Scorer(sandbox, cache_dir=tmp_path)
-    ok = s.score(t, Ext(code=t.reference))
+    ok = s.score(t, Extraction("ok", code=t.reference))
     assert (ok.pass_visible, ok.pass_hidden, ok.hidden_total) == (True, True, 4)
     # exponential recursion passes base inputs, but fib(25) exceeds max(1 s, 4 x reference)
     slow = "import time\ndef fib(n):\n    if n > 20:\n        time.sleep(3)\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
-    r = s.score(t, Ext(code=slow))
+    r = s.score(t, Extraction("ok", code=slow))
     assert (r.pass_visible, r.pass_hidden, r.error_type) == (True, False, "timeout")
 
 
@@ -81,7 +73,7 @@ def test_closed_sandbox_gives_sandbox_error_not_a_model_failure():
     box = open_sandbox("local")
     s = Scorer(box)
     box.close()
-    r = s.score(task(), Ext(code="def f(x):\n    return x + 1\n"))
+    r = s.score(task(), Extraction("ok", code="def f(x):\n    return x + 1\n"))
     assert r.status == "sandbox_error" and r.error_type == "sandbox_error" and r.pass_hidden is None
 
 
@@ -92,8 +84,8 @@ def test_scorer_actor_scores_a_batch(ray_session):
 
     actor = ScorerActor.remote("local")
     try:
-        good = Ext(code="def f(x):\n    return x + 1\n")
-        res = ray.get(actor.score_batch.remote([(task(), good), (task(), Ext(code="def f(x):\n    return 0\n"), True)]))
+        good = Extraction("ok", code="def f(x):\n    return x + 1\n")
+        res = ray.get(actor.score_batch.remote([(task(), good), (task(), Extraction("ok", code="def f(x):\n    return 0\n"), True)]))
         assert [r.pass_hidden for r in res] == [True, False]
         assert res[1].error_type == "truncated"
         assert ray.get(actor.describe.remote()).startswith("local:")
@@ -110,7 +102,7 @@ def test_a_program_that_hangs_everywhere_is_stopped_early(sandbox):
              visible_tests=tests[:1], hidden_tests=tests, entry_point="f")
     s = Scorer(sandbox, default_timeout_s=0.5)
     t0 = time.monotonic()
-    r = s.score(t, Ext(code="def f(x):\n    while True:\n        pass\n"))
+    r = s.score(t, Extraction("ok", code="def f(x):\n    while True:\n        pass\n"))
     assert r.error_type == "timeout" and r.hidden_passed == 0 and r.hidden_total == 200
     assert time.monotonic() - t0 < 30      # not 200 x 0.5 s
 
@@ -126,7 +118,7 @@ def test_program_that_disables_the_per_input_timer_is_rerun_test_by_test():
     prog = ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
             "def f(x):\n    while x == 2:\n        pass\n    return x\n")
     with open_sandbox("local") as box:
-        r = Scorer(box, default_timeout_s=0.5).score(t, Ext(code=prog))
+        r = Scorer(box, default_timeout_s=0.5).score(t, Extraction("ok", code=prog))
     assert (r.hidden_passed, r.hidden_total, r.error_type) == (3, 4, "timeout")
 
 
@@ -138,8 +130,8 @@ def test_mbpp_setup_code_runs_after_the_program(sandbox, shared_data, task_id):
 
     (t,) = [t for t in load_tasks("mbpp", data_dir=shared_data, split="all") if t.task_id == task_id]
     assert "Node(" in t.setup_code
-    r = Scorer(sandbox).score(t, Ext(code=t.reference))
+    r = Scorer(sandbox).score(t, Extraction("ok", code=t.reference))
     assert (r.status, r.pass_visible, r.pass_hidden, r.error_type) == ("scored", True, True, None), r
     wrong = t.reference + f"\n\ndef {t.entry_point}(*args):\n    return None\n"
-    r = Scorer(sandbox).score(t, Ext(code=wrong))
+    r = Scorer(sandbox).score(t, Extraction("ok", code=wrong))
     assert (r.status, r.pass_hidden, r.error_type) == ("scored", False, "assertion_failed"), r

@@ -21,11 +21,10 @@ HumanEval+ v0.1.10 with ``codeharvest score --benchmark humaneval-plus``):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pytest
 
-from benchmarks import load_tasks
+from benchmarks import Extraction, load_tasks
 from scorer import Scorer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -44,21 +43,6 @@ EXPLAINED = {
 }
 
 
-@dataclass
-class Ext:
-    status: str = "ok"
-    code: str | None = None
-    label: str | None = None
-    detail: str = ""
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    from scorer.sandbox import docker_available, open_sandbox
-
-    box = open_sandbox("docker" if docker_available()[0] else "local")
-    yield box
-    box.close()
 
 
 def test_mapcoder_generations_match_recorded_evalplus_verdicts(sandbox, shared_data, tmp_path):
@@ -72,7 +56,7 @@ def test_mapcoder_generations_match_recorded_evalplus_verdicts(sandbox, shared_d
         assert len(samples) == 164
         n_pass = 0
         for s in samples:
-            r = scorer.score(tasks[s["task_id"]], Ext(code=s["solution"]))  # EvalPlus: verbatim
+            r = scorer.score(tasks[s["task_id"]], Extraction("ok", code=s["solution"]))  # EvalPlus: verbatim
             assert r.status == "scored", (model, s["task_id"], r.stderr_tail)
             rec = recorded[s["task_id"]]
             rec_pass = rec["base"][0][0] == "success" and rec["plus"][0][0] == "success"

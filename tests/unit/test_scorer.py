@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-from dataclasses import dataclass
 
 import pytest
 
-from benchmarks import Task
+from benchmarks import Extraction, Task
 from benchmarks import TestCase as Case
 from scorer import Scorer, ScoreResult
 from scorer._plan import plan_assert
@@ -71,13 +70,6 @@ def _encode(v):
     return {"__unsupported__": type(v).__name__, "repr": repr(v)}
 
 
-@dataclass
-class Ext:
-    status: str = "ok"
-    code: str | None = None
-    label: str | None = None
-    detail: str = ""
-
 
 def mbpp_task():
     tests = [Case("assert", code=f"assert add(*{a}) == {r}") for a, r in
@@ -90,10 +82,10 @@ def mbpp_task():
 def test_mbpp_asserts_counted_separately_with_setup_code():
     sb = InProcessDouble()
     s = Scorer(sb)
-    good = s.score(mbpp_task(), Ext(code="def add(a, b):\n    return int(math.fsum([a, b]))\n"))
+    good = s.score(mbpp_task(), Extraction("ok", code="def add(a, b):\n    return int(math.fsum([a, b]))\n"))
     assert (good.status, good.visible_passed, good.hidden_passed, good.hidden_total) == ("scored", 1, 3, 3)
     assert good.pass_visible and good.pass_hidden and good.score == 1.0 and good.error_type is None
-    bad = s.score(mbpp_task(), Ext(code="def add(a, b):\n    return a + b if a >= 0 else 99\n"))
+    bad = s.score(mbpp_task(), Extraction("ok", code="def add(a, b):\n    return a + b if a >= 0 else 99\n"))
     assert (bad.visible_passed, bad.hidden_passed, bad.pass_visible, bad.pass_hidden) == (1, 2, True, False)
     assert bad.error_type == "assertion_failed" and bad.score == pytest.approx(2 / 3)
     row = bad.as_row()
@@ -116,13 +108,13 @@ def test_humaneval_style_prefix_and_pair_and_exec_fallback():
              Case("assert", code=pre + "assert candidate(0) == 0.0"))
     task = Task("humaneval", "1", "HumanEval/x", "function", "python", "code_generation", "g", "",
                 hidden_tests=cases, entry_point="g")
-    r = Scorer(InProcessDouble()).score(task, Ext(code="import math\ndef g(x):\n    return math.sqrt(x)\n"))
+    r = Scorer(InProcessDouble()).score(task, Extraction("ok", code="import math\ndef g(x):\n    return math.sqrt(x)\n"))
     assert (r.hidden_passed, r.hidden_total, r.pass_hidden, r.pass_visible) == (3, 3, True, None)
     # a value the codec cannot carry is judged by running the assertion itself
     odd = ("class V(float):\n    pass\n"
            "class W:\n    def __eq__(self, o):\n        return True\n"
            "def g(x):\n    return W()\n")
-    r = Scorer(InProcessDouble()).score(task, Ext(code=odd))
+    r = Scorer(InProcessDouble()).score(task, Extraction("ok", code=odd))
     assert r.hidden_passed == 2  # W() == anything, but abs(W() - 3) raises
 
 
@@ -140,15 +132,15 @@ def test_evalplus_expected_from_reference_cached_on_disk(tmp_path):
     sb = InProcessDouble()
     s = Scorer(sb, cache_dir=tmp_path)
     close = "def mean(xs):\n    return sum(x / len(xs) for x in xs)\n"
-    r = s.score(evalplus_task(), Ext(code=close))
+    r = s.score(evalplus_task(), Extraction("ok", code=close))
     assert (r.visible_passed, r.hidden_passed, r.hidden_total) == (2, 3, 3), r
     assert len(list(tmp_path.glob("*.json"))) == 1
     n_jobs = len(sb.jobs)
-    wrong = s.score(evalplus_task(), Ext(code="def mean(xs):\n    return (xs[0] + xs[1]) / 2 if xs[1] < 1e300 else 0.0\n"))
+    wrong = s.score(evalplus_task(), Extraction("ok", code="def mean(xs):\n    return (xs[0] + xs[1]) / 2 if xs[1] < 1e300 else 0.0\n"))
     assert (wrong.visible_passed, wrong.hidden_passed, wrong.error_type) == (2, 2, "wrong_output")
     assert len(sb.jobs) == n_jobs + 1          # the reference is not run again
     sb2 = InProcessDouble()
-    Scorer(sb2, cache_dir=tmp_path).score(evalplus_task(), Ext(code=close))
+    Scorer(sb2, cache_dir=tmp_path).score(evalplus_task(), Extraction("ok", code=close))
     assert len(sb2.jobs) == 1 and sb2.jobs[0].program == close   # read from disk
     # call inputs run as one batch; tests duplicated between visible and hidden run once
     (batch,) = sb2.jobs[0].tests
@@ -158,17 +150,17 @@ def test_evalplus_expected_from_reference_cached_on_disk(tmp_path):
 def test_failures_get_their_own_error_types():
     s = Scorer(InProcessDouble())
     t = mbpp_task()
-    assert s.score(t, Ext(status="no_code_extracted")).error_type == "no_code_extracted"
-    syn = s.score(t, Ext(code="def add(a, b) return a"))
+    assert s.score(t, Extraction("no_code_extracted")).error_type == "no_code_extracted"
+    syn = s.score(t, Extraction("ok", code="def add(a, b) return a"))
     assert (syn.error_type, syn.hidden_passed, syn.status) == ("syntax_error", 0, "scored")
-    rt = s.score(t, Ext(code="def add(a, b):\n    return a / 0\n"))
+    rt = s.score(t, Extraction("ok", code="def add(a, b):\n    return a / 0\n"))
     assert rt.error_type == "runtime_error" and rt.stderr_tail and "ZeroDivisionError" in rt.stderr_tail
-    tr = s.score(t, Ext(code="def add(a, b):\n    return 0\n"), truncated=True)
+    tr = s.score(t, Extraction("ok", code="def add(a, b):\n    return 0\n"), truncated=True)
     assert tr.error_type == "truncated"
 
 
 def test_sandbox_failure_is_infrastructure_not_a_model_failure():
-    r = Scorer(InProcessDouble(broken=True)).score(mbpp_task(), Ext(code="def add(a, b):\n    return a+b\n"))
+    r = Scorer(InProcessDouble(broken=True)).score(mbpp_task(), Extraction("ok", code="def add(a, b):\n    return a+b\n"))
     assert r.status == "sandbox_error" and r.error_type == "sandbox_error"
     assert r.pass_hidden is None and r.score is None and not r.counts_for_pass_rate
 
@@ -178,13 +170,13 @@ def test_stdio_apps_and_runbugrun():
     apps = Task("apps", "1", "0001", "stdio", "python", "code_generation", "", "",
                 visible_tests=cases[:1], hidden_tests=cases[1:])
     prog = "a, b = map(int, input().split())\nprint(' ', a + b)\n"
-    r = Scorer(InProcessDouble()).score(apps, Ext(code=prog))
+    r = Scorer(InProcessDouble()).score(apps, Extraction("ok", code=prog))
     assert (r.pass_visible, r.pass_hidden) == (True, True)
     rbr = Task("runbugrun", "1", "p1", "stdio", "python", "bug_fixing", "", "",
                visible_tests=cases[:1], hidden_tests=cases[1:])
-    r = Scorer(InProcessDouble()).score(rbr, Ext(code="a, b = map(int, input().split())\nprint(a + b + 1e-5)\n"))
+    r = Scorer(InProcessDouble()).score(rbr, Extraction("ok", code="a, b = map(int, input().split())\nprint(a + b + 1e-5)\n"))
     assert r.pass_hidden
-    r = Scorer(InProcessDouble()).score(rbr, Ext(code="print(3)\n"))
+    r = Scorer(InProcessDouble()).score(rbr, Extraction("ok", code="print(3)\n"))
     assert (r.pass_visible, r.pass_hidden, r.error_type) == (False, False, "wrong_output")
 
 
@@ -195,25 +187,25 @@ def test_apps_call_based_solution_class():
     prog = ("class Solution:\n    def findKthPositive(self, arr, k):\n"
             "        s = set(arr); n = 0\n        while k:\n            n += 1\n"
             "            k -= n not in s\n        return n\n")
-    r = Scorer(InProcessDouble()).score(task, Ext(code=prog))
+    r = Scorer(InProcessDouble()).score(task, Extraction("ok", code=prog))
     assert r.pass_hidden and r.hidden_total == 1
 
 
 def test_codebleu_and_labels():
     t = Task("codexglue-java-cs", "1", "0", "translation", "c_sharp", "translation", "x",
              "public int F(int a){return a+1;}")
-    r = Scorer(InProcessDouble()).score(t, Ext(code="public int F(int b){return b+1;}"))
+    r = Scorer(InProcessDouble()).score(t, Extraction("ok", code="public int F(int b){return b+1;}"))
     assert 0 < r.codebleu < 1 and r.score == r.codebleu and r.syntax_match == 1.0
-    same = Scorer(InProcessDouble()).score(t, Ext(code=t.reference))
+    same = Scorer(InProcessDouble()).score(t, Extraction("ok", code=t.reference))
     assert same.codebleu == pytest.approx(1.0)
-    none = Scorer(InProcessDouble()).score(t, Ext(status="no_code_extracted"))
+    none = Scorer(InProcessDouble()).score(t, Extraction("no_code_extracted"))
     assert none.score == 0.0 and none.error_type == "no_code_extracted"
     sv = Task("sven", "1", "cwe-089/1", "classification", "python", "vulnerability_detection", "x", "yes")
     s = Scorer(InProcessDouble())
-    assert s.score(sv, Ext(label="Yes")).score == 1.0
-    no = s.score(sv, Ext(label="no"))
+    assert s.score(sv, Extraction("ok", label="Yes")).score == 1.0
+    no = s.score(sv, Extraction("ok", label="no"))
     assert (no.score, no.predicted_label, no.true_label, no.error_type) == (0.0, "no", "yes", "wrong_output")
-    assert s.score(sv, Ext(status="undecided")).error_type == "undecided_label"
+    assert s.score(sv, Extraction("undecided")).error_type == "undecided_label"
 
 
 def test_score_result_row_matches_scores_schema():
@@ -234,14 +226,14 @@ def test_fast_fail_same_verdicts_fewer_inputs(tmp_path):
                                                                           fast_fail=True)
     assert '"fast_fail": true' in fast.limits_json and "fast_fail" not in exact.limits_json
     for code in (good, bad, late):
-        e, f = exact.score(task, Ext(code=code)), fast.score(task, Ext(code=code))
+        e, f = exact.score(task, Extraction("ok", code=code)), fast.score(task, Extraction("ok", code=code))
         assert (e.pass_hidden, e.pass_visible) == (f.pass_hidden, f.pass_visible), code
         assert f.error_type == e.error_type
-    r = exact.score(task, Ext(code=bad))
+    r = exact.score(task, Extraction("ok", code=bad))
     assert (r.hidden_passed, r.hidden_total, r.error_type) == (99, 100, "wrong_output")
     n = len(fast.sandbox.jobs)
-    r = fast.score(task, Ext(code=bad))
+    r = fast.score(task, Extraction("ok", code=bad))
     assert (r.hidden_passed, r.hidden_total, r.pass_hidden) == (63, 100, False)  # the rest not run
     assert len(fast.sandbox.jobs) == n + 1
-    r = fast.score(task, Ext(code=good))
+    r = fast.score(task, Extraction("ok", code=good))
     assert (r.hidden_passed, r.pass_hidden, r.error_type) == (100, True, None)
