@@ -10,7 +10,10 @@ must be the engine's; a remote DOCKER_HOST is not supported.)
 
 Every container: ``network_mode=none``, memory (no swap), CPU and pids limits, read-only root,
 a size-limited tmpfs /tmp, a per-container non-root uid, ``cap_drop=ALL``,
-``no-new-privileges``, an init process, and labels ``codeharvest.sandbox=1`` /
+``no-new-privileges``, the runner itself as the init process (pid 1: it reaps orphans and
+kills strays after each job; Docker's own ``--init`` would be a pid 1 running under the job's
+uid and dumpable, so a job could write its memory through ``/proc/1/mem``; the runner is
+non-dumpable, and pid 1 cannot be signalled from inside its namespace), and labels ``codeharvest.sandbox=1`` /
 ``codeharvest.run_id`` so ``cleanup_containers`` finds leftovers of crashed runs.
 """
 from __future__ import annotations
@@ -114,7 +117,7 @@ class DockerSandbox(Sandbox):
                 mem_limit=f"{self.memory_mb}m", memswap_limit=f"{self.memory_mb}m",
                 nano_cpus=int(self.cpus * 1e9), pids_limit=self.pids, read_only=True,
                 tmpfs={"/tmp": f"rw,nosuid,nodev,size={self.tmp_mb}m,mode=1777"}, shm_size="16m",
-                cap_drop=["ALL"], security_opt=["no-new-privileges"], init=True,
+                cap_drop=["ALL"], security_opt=["no-new-privileges"], init=False,
                 labels={LABEL: "1", RUN_LABEL: self.run_id}, volumes=volumes, hostname="sandbox",
                 environment={"HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"},
                 working_dir="/tmp", stdin_open=False, tty=False)

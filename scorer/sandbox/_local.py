@@ -125,7 +125,10 @@ class LocalSandbox(Sandbox):
                     "--ipc", "--uts", "--kill-child", "--", py, "-I", runner,
                     "--stdio", "--scratch", scratch, "--own-pidns"]
         args = ["--stdio", "--scratch", "/tmp", "--own-pidns", "--clean-shm"]
-        cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+        # --as-pid-1: the runner is the namespace's init (no bwrap reaper, which would run under
+        # the job's uid, dumpable: a job could write its memory through /proc/1/mem)
+        cmd = ["bwrap", "--unshare-all", "--as-pid-1", "--die-with-parent", "--new-session",
+               "--hostname", "sandbox"]
         if _bwrap_can_disable_userns():
             cmd += ["--unshare-user", "--disable-userns"]     # no nested user namespaces
         cmd += ["--ro-bind", "/usr", "/usr"]

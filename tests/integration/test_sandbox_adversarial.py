@@ -40,15 +40,15 @@ def box(request):
                         "fallback does not hide host files, so these cases cannot hold")
     sb = open_sandbox(request.param, run_id=f"adv-{uuid.uuid4().hex[:8]}")
     sb.run(job("x = 1\n", SandboxTest(id="warm", kind="eval", code="x")))
-    # idle: init, the runner and its 4 pre-forked spare children
-    _settles(lambda: _sandbox_procs(sb) == 2 + 4, "unexpected idle process count")
+    # idle: the runner (the sandbox's init, pid 1) and its 4 pre-forked spare children
+    _settles(lambda: _sandbox_procs(sb) == 1 + 4, "unexpected idle process count")
     sb.baseline = _sandbox_procs(sb)
     yield sb
     sb.close()
 
 
 def _sandbox_procs(sb) -> int:
-    """How many processes the sandbox holds (init + runner when idle)."""
+    """How many processes the sandbox holds (the runner and its spares when idle)."""
     if sb.kind == "docker":
         return len(sb.container.top()["Processes"])
     return len(psutil.Process(sb.runner_pid).children(recursive=True))
@@ -521,8 +521,6 @@ def test_idle_spare_children_cannot_be_written_through_proc_mem(box):
     assert [pid for pid in _writable_proc_mem(box) if pid != 1] == []
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the sandbox's pid 1 (docker-init / bwrap) runs "
-                   "as the job's uid and is dumpable, so a job can write its memory; closing it "
-                   "needs an init under another uid (open item of issue 4)")
 def test_init_process_cannot_be_written_through_proc_mem(box):
+    """pid 1 is the runner itself (no docker-init / bwrap reaper under the job's uid)."""
     assert 1 not in _writable_proc_mem(box)

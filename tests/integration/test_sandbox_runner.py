@@ -148,7 +148,7 @@ def test_docker_container_is_locked_down():
         cfg = sb.container.attrs["Config"]
         assert hc["NetworkMode"] == "none" and hc["ReadonlyRootfs"] is True
         assert hc["CapDrop"] == ["ALL"] and "no-new-privileges" in hc["SecurityOpt"]
-        assert hc["Init"] is True and hc["PidsLimit"] > 0 and hc["Memory"] > 0 and hc["NanoCpus"] > 0
+        assert not hc["Init"] and hc["PidsLimit"] > 0 and hc["Memory"] > 0 and hc["NanoCpus"] > 0
         assert hc["MemorySwap"] == hc["Memory"] and "/tmp" in hc["Tmpfs"] and "size=" in hc["Tmpfs"]["/tmp"]
         uid = int(cfg["User"].split(":")[0])
         assert uid >= 1000
@@ -157,10 +157,14 @@ def test_docker_container_is_locked_down():
             SandboxTest(id="ids", kind="eval", code="(os.getuid(), os.geteuid())"),
             SandboxTest(id="caps", kind="eval",
                         code="[l.split()[1] for l in open('/proc/self/status') if l.startswith(('CapEff', 'CapPrm', 'NoNewPrivs', 'Seccomp:'))]"),
+            SandboxTest(id="init", kind="eval", code="(os.getppid(), open('/proc/1/cmdline', 'rb').read())"),
         )))
         assert res.tests[0].value == (uid, uid)
         cap_eff, cap_prm, nnp, seccomp = res.tests[1].value
         assert int(cap_eff, 16) == 0 and int(cap_prm, 16) == 0 and nnp == "1" and seccomp == "2"
+        # the runner is the init (pid 1) and the test's parent
+        ppid, init_cmdline = res.tests[2].value
+        assert ppid == 1 and b"runner.py" in init_cmdline
 
 
 def test_local_unshare_fallback_has_no_network():
