@@ -2,10 +2,11 @@
 from ._errors import ScorerError
 from ._result import SCORER_ID, ScoreResult
 from ._plan import test_suite_hash
+from ._pool import ThreadedScorer
 from ._scorer import Scorer
 
 __all__ = ["SCORER_ID", "ScoreResult", "Scorer", "ScorerActor", "ScorerError", "ScorerWorker",
-           "test_suite_hash"]
+           "ThreadedScorer", "test_suite_hash"]
 
 
 def __getattr__(name: str):

@@ -24,11 +24,15 @@ def from_sandbox(value: Any) -> Any:
         if "__unsupported__" in value and set(value) <= {"__unsupported__", "repr"}:
             return Opaque(str(value["__unsupported__"]), str(value.get("repr", "")))
         return {from_sandbox(k): from_sandbox(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [from_sandbox(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(from_sandbox(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        if set(map(type, value)) <= _SCALARS:       # nothing to convert: C speed, no copy
+            return value
+        items = [from_sandbox(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
     return value
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None), complex, bytes))
 
 
 def safe_eq(a: Any, b: Any) -> bool:

@@ -4,7 +4,9 @@ A few inputs have huge outputs (MBPP+ Mbpp/255: lists of ~80,000 tuples, 50-120 
 carrying them through the value channel costs tens of seconds per candidate. For those, the
 reference run records a SHA-256 of a canonical, type-strict encoding (sets and dicts sorted,
 so equal values give equal digests in any process; lists/tuples of builtin scalars use
-their ``repr``, which is canonical and fast), and candidates return only their digest.
+their ``repr``, which is canonical and fast; long lists/tuples of numbers the bytes of their
+doubles where those are exact, see ``__codeharvest_fast__``; strs of ``LARGE_STR_CHARS`` or
+more are always digested), and candidates return only their digest.
 The program cannot forge a match without computing the right answer, since it never sees the
 expected digest. Caveat, documented: for such outputs (over 8 MB) floats are compared exactly, where EvalPlus
 would use ``allclose`` when every element is a float; numbers otherwise compare as in Python.
@@ -86,7 +88,37 @@ def __codeharvest_norm__(x, _inf=float("inf")):
         return tuple(__codeharvest_norm__(i) for i in x)
     raise TypeError("not plain")
 
+def __codeharvest_fast__(x, _num=frozenset((bool, int, float)),
+                         _ok=bytes(b for b in range(256) if 1 <= b & 127 < 67)):
+    # a list/tuple of >= 1024 bools/ints/floats: the bytes of its doubles (C speed, where the
+    # Python-level norm costs ~0.4 s a million elements), if they are exact and canonical:
+    # every |value| in [2**-1007, 2**49), read from the top byte of each double (sign and 7 high
+    # exponent bits), so: no int that array("d") rounds (beyond 2**53; rounding is monotone, so
+    # such an int gives an out-of-range double), no NaN or inf, no zero (0.0 == -0.0 differ in
+    # bytes). Equal values give the same doubles (True -> 1.0, 2 -> 2.0; a zero falls back
+    # whatever its sign), so they take the same path in any process. Else None (repr path).
+    t = type(x)
+    if ((t is not list and t is not tuple) or len(x) < 1024 or type(x[0]) not in _num
+            or not set(map(type, x)) <= _num):  # (x[0] first: lists of str etc. at no cost)
+        return None
+    import array, sys
+    try:
+        a = array.array("d", x)
+    except OverflowError:  # an int beyond the doubles
+        return None
+    if sys.byteorder == "big":
+        a.byteswap()  # little-endian on any machine
+    b = a.tobytes()
+    if b[7::8].translate(None, _ok):  # some top byte out of range
+        return None
+    return ("d:" + t.__name__ + ":").encode() + b
+
 def __codeharvest_blob__(x, _json=__import__("json")):
+    if isinstance(x, str):  # a str subclass: by its plain value (as REF_FN digests long strs)
+        x = str.__str__(x)
+    fast = __codeharvest_fast__(x)
+    if fast is not None:
+        return fast
     if __codeharvest_plain__(x):
         return ("r:" + repr(x)).encode("utf-8", "surrogatepass")
     try:
@@ -137,16 +169,23 @@ def {STR_DIGEST_FN}(x):
 
 def {VALUE_DIGEST_FN}(x):
     # lists/tuples of str/int/float/bool/None: SHA-256 of the repr of their normal form (numbers
-    # as Python compares them); anything else None (the host then runs the input by value)
+    # as Python compares them) or of their doubles (__codeharvest_fast__); anything else None
+    # (the host then runs the input by value)
     try:
-        v = x if __codeharvest_plain__(x) else __codeharvest_norm__(x)
-        blob = ("r:" + repr(v)).encode("utf-8", "surrogatepass")
+        blob = __codeharvest_fast__(x)  # the same bytes as __codeharvest_blob__ where it applies
+        if blob is None:
+            v = x if __codeharvest_plain__(x) else __codeharvest_norm__(x)
+            blob = ("r:" + repr(v)).encode("utf-8", "surrogatepass")
     except Exception:
         return None
     import hashlib as _hashlib
     return _hashlib.sha256(blob).hexdigest()
 
 def {REF_FN}(x):
+    # long strs: by digest (candidates then return DIGEST_FN of theirs, a str subclass included)
+    if isinstance(x, str) and len(str.__str__(x)) >= {LARGE_STR_CHARS}:
+        import hashlib as _hashlib
+        return (_hashlib.sha256(__codeharvest_blob__(x)).hexdigest(), None)
     # values far below the threshold are carried as they are, without building the blob
     try:
         if __codeharvest_size__(x) <= {SMALL_OUTPUT_BYTES}:
@@ -158,7 +197,9 @@ def {REF_FN}(x):
         blob = __codeharvest_blob__(x)
     except Exception:
         return (None, x)
-    if len(blob) > {LARGE_OUTPUT_BYTES}:
+    # doubles take 8 bytes an element where carrying the value costs about its repr: judge
+    # those by the size estimate (tri(10**6): 8 MB of doubles, ~26 MB estimated)
+    if (__codeharvest_size__(x) if blob[:2] == b"d:" else len(blob)) > {LARGE_OUTPUT_BYTES}:
         return (_hashlib.sha256(blob).hexdigest(), None)
     return (None, x)
 '''

@@ -64,13 +64,14 @@ class Scorer:
     tests whose expected output comes from running the reference (EvalPlus: 1.0 and 4.0).
     ``default_timeout_s``: per-test limit for tests with known expected outputs (assertions,
     stdin/stdout). ``cache_dir``: where reference outputs are cached (memory only if None).
-    Not thread-safe unless the sandbox is; use one Scorer per thread or actor.
+    ``expected``: a store shared with other Scorers (threads of one process), so a task's
+    reference runs once. Not thread-safe unless the sandbox is; use one Scorer per thread.
     """
 
     def __init__(self, sandbox: Any, *, timeout_floor_s: float = 1.0, timeout_factor: float = 4.0,
                  cache_dir: Any = None, default_timeout_s: float = 6.0, memory_mb: int = 4096,
                  chunk_size: int = 500, max_timeouts: int = 3, batch_size: int = 32,
-                 fast_fail: bool = False) -> None:
+                 fast_fail: bool = False, expected: ExpectedStore | None = None) -> None:
         self.sandbox = sandbox
         self.timeout_floor_s = timeout_floor_s
         self.timeout_factor = timeout_factor
@@ -83,7 +84,7 @@ class Scorer:
         # first failing test; verdicts (pass/fail) are exact, passed counts are then lower
         # bounds (tests not run count as failed). Off by default: exact counts.
         self.fast_fail = fast_fail
-        self.expected = ExpectedStore(cache_dir)
+        self.expected = expected if expected is not None else ExpectedStore(cache_dir)
         self.host = socket.gethostname()
         try:
             self.sandbox_name = sandbox.describe()
@@ -167,7 +168,10 @@ class Scorer:
         plans = plan_tests(task, code)
         expected = self._reference_outputs(task, plans)
         task, plans = _drop_unreferenced(task, plans, expected)
-        raw = self._run_candidate(task, code, plans, expected)
+        if _is_the_reference(task, code, plans):
+            raw = _reference_run_as_candidate(task, plans, expected)
+        else:
+            raw = self._run_candidate(task, code, plans, expected)
         # values the codec could not carry: rerun those assertions as plain exec tests
         opaque = [p for p in plans if p.mode in ("assert_eq", "assert_eq_pair")
                   and raw[p.key].status == "passed" and _has_opaque(from_sandbox(raw[p.key].value))]
@@ -251,8 +255,9 @@ class Scorer:
         if not need:
             return {}
         keys = [_args_key(p.case) for p in need]
+        # HELPERS in the key: cached digests are only comparable with the same digest code
         cache_key = reference_key(f"{task.benchmark}/{task.task_id}", task.reference,
-                                  task.setup_code, task.entry_point, keys)
+                                  task.setup_code + HELPERS, task.entry_point, keys)
 
         dataset = "mbpp" if "mbpp" in task.benchmark else "humaneval"
         by_digest = not has_special_oracle(dataset, task.entry_point or "")
@@ -491,6 +496,33 @@ class Scorer:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _is_the_reference(task: Task, code: str, plans: list[PlannedTest]) -> bool:
+    """The candidate is the reference program itself and every test is a call whose expected
+    output came from running the reference: that run (same program, set-up, sandbox and memory
+    limit; its time limit was above the candidate's ``max(floor, k * t_ref)``) already is the
+    candidate's run. Assumes, as the expected outputs themselves do, a deterministic reference."""
+    return (bool(plans) and code == task.reference
+            and all(p.mode == "call" and not p.case.expected_known for p in plans))
+
+
+def _reference_run_as_candidate(task: Task, plans: list[PlannedTest],
+                                expected: dict[str, Expected]) -> dict[str, TestResult]:
+    """The reference run's outputs in the form a candidate's run returns them (a digest where
+    the candidate would return one), judged afterwards exactly like any candidate's."""
+    raw = {}
+    for p in plans:
+        exp = expected[_args_key(p.case)]
+        value = exp.value
+        if exp.digest is not None:
+            value = exp.digest
+        else:
+            cd = _compare_digest(task, exp, expected)
+            if cd is not None:
+                value = cd[1]
+        raw[p.key] = TestResult(p.key, "passed", duration_s=exp.time_s, value=value)
+    return raw
 
 
 def _drop_unreferenced(task: Task, plans: list[PlannedTest],

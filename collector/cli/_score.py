@@ -16,7 +16,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -64,7 +64,8 @@ def register(app: typer.Typer) -> None:
         benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark name (see `codeharvest benchmarks`)."),
         samples: Path = typer.Option(..., "--samples", "-s", help="JSONL of {task_id, solution|completion}."),
         sandbox: str = typer.Option("auto", "--sandbox", help="auto | docker | local"),
-        workers: int = typer.Option(1, "--workers", "-j", min=1, help="Scorer actors (Ray) when > 1."),
+        workers: int = typer.Option(1, "--workers", "-j", min=1, help="Sandboxes scoring in parallel (threads here; Ray scorer actors with --ray-address)."),
+        ray_address: str | None = typer.Option(None, "--ray-address", envvar="RAY_ADDRESS", help="Score on this Ray cluster with scorer actors (default: in this process)."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Write per-sample results (JSONL)."),
         model_id: str | None = typer.Option(None, "--model-id", help="Model id for warehouse rows (default: the samples file stem)."),
         data_dir: Path | None = typer.Option(None, "--data-dir", help="Benchmark data directory."),
@@ -73,13 +74,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         run_score(ctx.obj, benchmark=benchmark, samples_path=samples, sandbox_kind=sandbox,
                   workers=workers, out=out, model_id=model_id, data_dir=data_dir,
-                  cache_dir=cache_dir, fast_fail=fast_fail)
+                  cache_dir=cache_dir, fast_fail=fast_fail, ray_address=ray_address)
 
 
 def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: str = "auto",
               workers: int = 1, out: Path | None = None, model_id: str | None = None,
               data_dir: Path | None = None, cache_dir: Path | None = None,
-              fast_fail: bool = False) -> dict[str, Any]:
+              fast_fail: bool = False, ray_address: str | None = None) -> dict[str, Any]:
     from benchmarks import load_tasks
     from scorer import ScorerError
 
@@ -104,7 +105,7 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
 
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
-    pool = _make_pool(sandbox_kind, workers, run_id, cache, fast_fail=fast_fail)
+    pool = _make_pool(sandbox_kind, workers, run_id, cache, fast_fail=fast_fail, ray_address=ray_address)
     try:
         describe, limits = pool.describe()
         wh = _open_warehouse(warehouse_uri) if warehouse_uri else None
@@ -121,9 +122,12 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
         if wh is not None and len(todo) < len(records):
             results.update(_previous_results(wh, [r for r in records if r.score_id in done]))
         pending: list[tuple[Sample, Any]] = []
-        for sample, result in pool.score(todo, tasks):
-            results[sample.line] = result
-            pending.append((sample, result))
+        copies = _identical_programs(todo)
+        for first, result in pool.score([group[0] for group in copies.values()], tasks):
+            for sample in copies[_program_key(first)]:
+                r = result if sample is first else replace(result)
+                results[sample.line] = r
+                pending.append((sample, r))
             if wh is not None and len(pending) >= 200:
                 _write_scores(wh, pending, tasks, model, run_id)
                 pending = []
@@ -138,7 +142,8 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
     rows = [_result_row(r, results[r.line]) for r in records if r.line in results]
     if out is not None:
         _write_jsonl_atomic(out, rows)
-    summary = _summary(benchmark, rows, skipped=len(records) - len(todo), elapsed=elapsed)
+    summary = _summary(benchmark, rows, skipped=len(records) - len(todo), elapsed=elapsed,
+                       identical=len(todo) - len(copies))
     typer.echo(summary["text"])
     return summary
 
@@ -195,31 +200,48 @@ def _extract(task: Any, sample: Sample) -> Any:
 # -- scoring pools ---------------------------------------------------------------------------
 
 
-class _LocalPool:
-    """Scores in this process with one sandbox (``--workers 1``)."""
+def _program_key(s: Sample) -> tuple:
+    e = s.extraction
+    return (s.task_id, getattr(e, "status", "ok"), getattr(e, "code", None),
+            getattr(e, "label", None), getattr(e, "detail", ""))
 
-    def __init__(self, kind: str, run_id: str, cache: Path, fast_fail: bool = False) -> None:
-        from scorer import Scorer
+
+def _identical_programs(samples: list[Sample]) -> dict[tuple, list[Sample]]:
+    """Samples of one task with the same extracted program (or label) share one run: a
+    deterministic program gets the same verdict every time (temperature-0 sampling repeats
+    programs often). In first-seen order."""
+    groups: dict[tuple, list[Sample]] = {}
+    for s in samples:
+        groups.setdefault(_program_key(s), []).append(s)
+    return groups
+
+
+class _ThreadPool:
+    """Scores in this process: one sandbox per worker, driven from threads (no Ray)."""
+
+    def __init__(self, kind: str, workers: int, run_id: str, cache: Path, fast_fail: bool = False) -> None:
+        from scorer import ThreadedScorer
         from scorer.sandbox import open_sandbox
 
-        self.sandbox = open_sandbox(kind, run_id=run_id)
-        self.scorer = Scorer(self.sandbox, cache_dir=cache, fast_fail=fast_fail)
+        self.pool = ThreadedScorer(lambda: open_sandbox(kind, run_id=run_id).start(), workers,
+                                   cache_dir=cache, fast_fail=fast_fail)
 
     def describe(self) -> tuple[str, str]:
-        return self.scorer.sandbox_name, self.scorer.limits_json
+        return self.pool.sandbox_name, self.pool.limits_json
 
     def score(self, samples: list[Sample], tasks: dict[str, Any]) -> Iterator[tuple[Sample, Any]]:
-        for s in samples:
-            yield s, self.scorer.score(tasks[s.task_id], s.extraction)
+        return self.pool.score(samples, lambda s: tasks[s.task_id],
+                               lambda scorer, s: scorer.score(tasks[s.task_id], s.extraction))
 
     def close(self) -> None:
-        self.sandbox.close()
+        self.pool.close()
 
 
 class _RayPool:
     """A pool of ScorerActors; samples of one task go to one actor (its reference runs once)."""
 
-    def __init__(self, kind: str, workers: int, run_id: str, cache: Path, fast_fail: bool = False) -> None:
+    def __init__(self, kind: str, workers: int, run_id: str, cache: Path, fast_fail: bool = False,
+                 address: str | None = None) -> None:
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -230,8 +252,11 @@ class _RayPool:
         self.ray = ray
         self._own_ray = not ray.is_initialized()
         if self._own_ray:
-            ray.init(num_cpus=max(workers, os.cpu_count() or 1), include_dashboard=False,
-                     log_to_driver=False, configure_logging=False)
+            if address:
+                ray.init(address=address, log_to_driver=False, configure_logging=False)
+            else:
+                ray.init(num_cpus=max(workers, os.cpu_count() or 1), include_dashboard=False,
+                         log_to_driver=False, configure_logging=False)
         extra = {"fast_fail": True} if fast_fail else {}
         self.actors = [ScorerActor.remote(kind, run_id=run_id, cache_dir=str(cache), **extra)
                        for _ in range(workers)]
@@ -283,10 +308,16 @@ class _RayPool:
             self.ray.shutdown()
 
 
-def _make_pool(kind: str, workers: int, run_id: str, cache: Path, fast_fail: bool = False) -> Any:
-    if workers <= 1:
-        return _LocalPool(kind, run_id, cache, fast_fail=fast_fail)
-    return _RayPool(kind, workers, run_id, cache, fast_fail=fast_fail)
+def _make_pool(kind: str, workers: int, run_id: str, cache: Path, fast_fail: bool = False,
+               ray_address: str | None = None) -> Any:
+    """Ray scorer actors when a cluster is named (``--ray-address`` / ``RAY_ADDRESS``) or Ray is
+    already running in this process; otherwise threads here (Ray costs seconds to start)."""
+    import sys
+
+    ray_running = "ray" in sys.modules and sys.modules["ray"].is_initialized()
+    if ray_address or ray_running:
+        return _RayPool(kind, workers, run_id, cache, fast_fail=fast_fail, address=ray_address)
+    return _ThreadPool(kind, workers, run_id, cache, fast_fail=fast_fail)
 
 
 # -- warehouse -------------------------------------------------------------------------------
@@ -443,13 +474,15 @@ def _pass_at_1(rows: list[dict[str, Any]], key: str) -> float | None:
     return sum(sum(v) / len(v) for v in per_task.values()) / len(per_task)
 
 
-def _summary(benchmark: str, rows: list[dict[str, Any]], *, skipped: int, elapsed: float) -> dict[str, Any]:
+def _summary(benchmark: str, rows: list[dict[str, Any]], *, skipped: int, elapsed: float,
+             identical: int = 0) -> dict[str, Any]:
     statuses = Counter(r["status"] for r in rows)
     base, plus = _pass_at_1(rows, "pass_visible"), _pass_at_1(rows, "pass_hidden")
     scores = [r["score"] for r in rows if r["status"] == "scored" and r["score"] is not None]
     mean_score = sum(scores) / len(scores) if scores else None
     lines = [f"{benchmark}: {len(rows) - skipped} samples scored in {elapsed:.1f}s"
              + (f", {skipped} already scored in the warehouse" if skipped else "")
+             + (f", {identical} identical to another sample of their task (run once)" if identical else "")
              + (f", {statuses['sandbox_error']} sandbox errors (excluded)" if statuses["sandbox_error"] else "")
              + (f", {statuses['scorer_error']} scorer errors (excluded)" if statuses["scorer_error"] else "")]
     if benchmark in EVALPLUS_BENCHMARKS:
@@ -466,4 +499,5 @@ def _summary(benchmark: str, rows: list[dict[str, Any]], *, skipped: int, elapse
             lines += [f"mean score:\t{mean_score:.3f}"]
     return {"text": "\n".join(lines), "base_pass_at_1": base, "plus_pass_at_1": plus,
             "mean_score": mean_score, "n": len(rows), "statuses": dict(statuses), "skipped": skipped,
+            "identical": identical,
             "elapsed_s": elapsed}

@@ -24,6 +24,7 @@ __all__ = ["UnsupportedValue", "ValueDecodeError", "decode_value", "dumps_value"
            "loads_value"]
 
 _MAX_DEPTH = 200
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 class ValueDecodeError(ValueError):
@@ -65,6 +66,8 @@ def decode_value(obj: Any, _depth: int = 0) -> Any:
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, list):
+        if set(map(type, obj)) <= _JSON_SCALARS:     # C speed for flat lists (no tags inside)
+            return obj
         return [decode_value(v, d) for v in obj]
     if not isinstance(obj, dict) or not obj:
         raise ValueDecodeError(f"unexpected {type(obj).__name__}")
