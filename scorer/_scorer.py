@@ -255,9 +255,15 @@ class Scorer:
         if not need:
             return {}
         keys = [_args_key(p.case) for p in need]
-        # HELPERS in the key: cached digests are only comparable with the same digest code
-        cache_key = reference_key(f"{task.benchmark}/{task.task_id}", task.reference,
-                                  task.setup_code + HELPERS, task.entry_point, keys)
+        # HELPERS in the key: cached digests are only comparable with the same digest code.
+        # Memoised on the (frozen) task: hashing 1,000 inputs per sample adds up.
+        memo = task.__dict__.get("_codeharvest_refkey")
+        if memo is not None and memo[0] == len(keys):
+            cache_key = memo[1]
+        else:
+            cache_key = reference_key(f"{task.benchmark}/{task.task_id}", task.reference,
+                                      task.setup_code + HELPERS, task.entry_point, keys)
+            object.__setattr__(task, "_codeharvest_refkey", (len(keys), cache_key))
 
         dataset = "mbpp" if "mbpp" in task.benchmark else "humaneval"
         by_digest = not has_special_oracle(dataset, task.entry_point or "")
@@ -447,6 +453,13 @@ class Scorer:
                                                     error="not run: too many timeouts before")
                     continue
                 res = got.get(f"batch{n}")
+                if res is not None and _failed_loading(res):
+                    # the program itself did not load: every input fails the same way, and
+                    # re-running them one at a time (below) would only load it again
+                    for p in chunk:
+                        results[p.key] = TestResult(p.key, res.status, error=res.error,
+                                                    stdout=res.stdout, stderr=res.stderr)
+                    continue
                 entries = from_sandbox(res.value) if res is not None and res.status == "passed" else None
                 if not _valid_batch(entries, len(chunk)):
                     results.update(self._run_tests(task, program, [replace(p, target="") for p in chunk],
@@ -594,6 +607,12 @@ def _has_nan(value: Any) -> bool:
         if type(x) in (list, tuple):
             stack.extend(x)
     return False
+
+
+def _failed_loading(res: TestResult) -> bool:
+    """The runner's verdict on a program that failed before its first test ran (a syntax or
+    runtime error, a timeout or an output limit at import; see the runner's ``_load``)."""
+    return res.status != "passed" and "while loading" in (res.error or "")
 
 
 _BATCH_STATUSES = {"passed", "timeout", "memory_limit", "runtime_error", "skipped", "deferred"}

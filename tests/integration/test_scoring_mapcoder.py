@@ -17,6 +17,11 @@ HumanEval+ v0.1.10 with ``codeharvest score --benchmark humaneval-plus``):
   and passes every input of v0.1.10 (full: 1,004/1,004 for HumanEval/21 rescale_to_unit,
   119/119 for HumanEval/147 get_max_triples):
   ChatGPT HumanEval/21, ChatGPT HumanEval/147, GPT-4 HumanEval/21.
+- Timing: ChatGPT HumanEval/25 (factorize by trial division) needs about 1 s on the input
+  112234372, right at the 1 s floor of the per-input limit (the reference takes
+  milliseconds): EvalPlus recorded a timeout; whether it times out here depends on the
+  machine's speed and load, so either verdict is accepted (on full v0.1.10 it times out on
+  larger inputs anyway).
 """
 from __future__ import annotations
 
@@ -41,6 +46,8 @@ EXPLAINED = {
     ("chatgpt", "HumanEval/147"): (False, True, "older HumanEval+ release; passes all of v0.1.10"),
     ("gpt4", "HumanEval/21"): (False, True, "older HumanEval+ release; passes all of v0.1.10"),
 }
+# verdicts that depend on the machine's speed (an input at the time limit): either is accepted
+TIMING_DEPENDENT = {("chatgpt", "HumanEval/25"): "about 1 s on 112234372, the limit's floor is 1 s"}
 
 
 
@@ -60,10 +67,13 @@ def test_mapcoder_generations_match_recorded_evalplus_verdicts(sandbox, shared_d
             assert r.status == "scored", (model, s["task_id"], r.stderr_tail)
             rec = recorded[s["task_id"]]
             rec_pass = rec["base"][0][0] == "success" and rec["plus"][0][0] == "success"
+            if (model, s["task_id"]) in TIMING_DEPENDENT:
+                continue
             n_pass += bool(r.pass_hidden)
             if rec_pass != r.pass_hidden:
                 disagreements[(model, s["task_id"])] = (rec_pass, r.pass_hidden)
-        # recorded base+plus passes: ChatGPT 106, GPT-4 137; explained differences are all +1
+        # recorded base+plus passes: ChatGPT 106, GPT-4 137 (less the timing-dependent ones,
+        # recorded as failures); explained differences are all +1
         recorded_pass = {"chatgpt": 106, "gpt4": 137}[model]
         explained = sum(1 for (m, _t), (a, b, _w) in EXPLAINED.items() if m == model and b and not a)
         assert n_pass == recorded_pass + explained
