@@ -12,6 +12,7 @@ import ast
 
 import json
 import logging
+import marshal
 import math
 import socket
 import time
@@ -436,15 +437,21 @@ class Scorer:
             deferred: list[PlannedTest] = []
             chunks = [pending[i:i + self.batch_size] for i in range(0, len(pending), self.batch_size)]
             left = None if stop_after is None else max(stop_after - n_timeouts, 0)
+            inputs = _marshalled_inputs(pending)
             tests = []
             for n, chunk in enumerate(chunks):  # all batches in one job: the program loads once
                 limits = [timeouts.get(p.key, self.default_timeout_s) for p in chunk]
-                code = (f"{BATCH_FN}({chunk[0].target}, [{', '.join(args_source(p.case) for p in chunk)}], "
+                if inputs:
+                    start = n * self.batch_size
+                    calls = f"{INPUTS}[{start}:{start + len(chunk)}]"
+                else:
+                    calls = f"[{', '.join(args_source(p.case) for p in chunk)}]"
+                code = (f"{BATCH_FN}({chunk[0].target}, {calls}, "
                         f"{limits!r}, {[p.wrap for p in chunk]!r}, {left!r})")
                 tests.append(SandboxTest(f"batch{n}", "eval", code=code,
                                          timeout_s=min(sum(limits), 60.0) + 5.0))
             job = SandboxJob(program=program, tests=tuple(tests), limits=self.base_limits,
-                             setup=setup, isolation="shared")
+                             setup=setup, isolation="shared", inputs=inputs)
             got = {t.id: t for t in self._run_job(job).tests}
             for n, chunk in enumerate(chunks):
                 if stop_after is not None and n_timeouts >= stop_after:
@@ -460,7 +467,7 @@ class Scorer:
                         results[p.key] = TestResult(p.key, res.status, error=res.error,
                                                     stdout=res.stdout, stderr=res.stderr)
                     continue
-                entries = from_sandbox(res.value) if res is not None and res.status == "passed" else None
+                entries = _batch_entries(from_sandbox(res.value)) if res is not None and res.status == "passed" else None
                 if not _valid_batch(entries, len(chunk)):
                     results.update(self._run_tests(task, program, [replace(p, target="") for p in chunk],
                                                    timeouts, stop_after=stop_after, setup=setup))
@@ -609,6 +616,19 @@ def _has_nan(value: Any) -> bool:
     return False
 
 
+INPUTS = "__codeharvest_inputs__"
+
+
+def _marshalled_inputs(plans: list[PlannedTest]) -> bytes:
+    """The call arguments of ``plans`` as one marshal blob (``SandboxJob.inputs``), or b""
+    when a value has no marshal form (then they travel as source). Version 2: no shared
+    references, so no two inputs alias one object (as distinct literals would not)."""
+    try:
+        return marshal.dumps([tuple(p.case.args or ()) for p in plans], 2)
+    except ValueError:
+        return b""
+
+
 def _failed_loading(res: TestResult) -> bool:
     """The runner's verdict on a program that failed before its first test ran (a syntax or
     runtime error, a timeout or an output limit at import; see the runner's ``_load``)."""
@@ -616,6 +636,14 @@ def _failed_loading(res: TestResult) -> bool:
 
 
 _BATCH_STATUSES = {"passed", "timeout", "memory_limit", "runtime_error", "skipped", "deferred"}
+
+
+def _batch_entries(value: Any) -> list | None:
+    """``BATCH_FN``'s ``[statuses, values, seconds]`` as (status, value, seconds) per input."""
+    if (isinstance(value, list) and len(value) == 3 and all(isinstance(v, list) for v in value)
+            and len(value[0]) == len(value[1]) == len(value[2])):
+        return list(zip(*value))
+    return None
 
 
 def _valid_batch(entries: Any, n: int) -> bool:

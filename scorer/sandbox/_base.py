@@ -1,6 +1,7 @@
 """The Sandbox interface and what every backend shares: job encoding, retries, results."""
 from __future__ import annotations
 
+import base64
 import logging
 import socket
 import threading
@@ -53,8 +54,11 @@ def encode_job(job: SandboxJob) -> dict[str, Any]:
     if not (lim.timeout_s > 0 and lim.memory_mb >= 32 and lim.output_bytes > 0 and lim.max_procs >= 1
             and lim.file_size_mb >= 0):
         raise ScorerError(f"invalid sandbox limits: {lim}")
-    return {"program": job.program, "setup": job.setup, "tests": tests, "limits": lim.as_dict(),
-            "isolation": job.isolation}
+    payload = {"program": job.program, "setup": job.setup, "tests": tests, "limits": lim.as_dict(),
+               "isolation": job.isolation}
+    if job.inputs:
+        payload["inputs"] = base64.b64encode(job.inputs).decode("ascii")
+    return payload
 
 
 def job_deadline_s(job: SandboxJob) -> float:

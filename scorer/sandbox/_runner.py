@@ -96,6 +96,24 @@ def _unsupported(x, why=""):
     return out
 
 
+_TEXT_TYPES = frozenset((str, bool, type(None)))
+_NUMBER_TYPES = frozenset((int, float, bool))
+
+
+def _plain_list(x):
+    """A flat list JSON carries as it is (C speed): str/bool/None, or finite numbers with
+    every int within the untagged range."""
+    types = set(map(type, x))
+    if types <= _TEXT_TYPES:
+        return True
+    if types <= _NUMBER_TYPES:
+        try:
+            return all(map(math.isfinite, x)) and -_BIG < min(x) and max(x) < _BIG
+        except (OverflowError, ValueError):
+            return False
+    return False
+
+
 def encode_value(x, _depth=0):
     """Encode ``x`` into plain JSON data (tagged where JSON has no type)."""
     if _depth > _MAX_DEPTH:
@@ -109,6 +127,8 @@ def encode_value(x, _depth=0):
     if t is float:
         return _float_enc(x)
     if t is list:
+        if len(x) > 8 and _plain_list(x):
+            return x
         return [encode_value(v, d) for v in x]
     if t is tuple:
         return {"__tuple__": [encode_value(v, d) for v in x]}
@@ -544,6 +564,8 @@ def _child_main(scratch, seccomp_addr):
             mod = _ModuleType("solution")
             _modules["solution"] = mod
             ns = mod.__dict__
+            if job.get("inputs"):
+                ns["__codeharvest_inputs__"] = _loads(job["inputs"])   # trusted: from the host
             if code_setup is not None:
                 _exec(code_setup, ns)
             _exec(code_prog, ns)
@@ -660,7 +682,7 @@ class _Child:
         self.reset_output()
         self.send({"limits": job["limits"], "cpu_s": cpu_s, "program": job.get("program", ""),
                    "nproc_base": 3 + len(self.runner.spares),
-                   "setup": job.get("setup", ""),
+                   "setup": job.get("setup", ""), "inputs": job.get("_inputs", b""),
                    "preload": any(t.get("kind") != "stdio" for t in job.get("tests", ()))})
 
     def reset_output(self):
@@ -1114,6 +1136,8 @@ class Runner:
 
     # ------------------------------------------------------------------ jobs
     def run_job(self, job):
+        if job.get("inputs"):               # base64 of marshal data, decoded once per job
+            job["_inputs"] = base64.b64decode(job.pop("inputs"))
         tests = job["tests"]
         limits = job["limits"]
         self.limits_mb = limits["memory_mb"]

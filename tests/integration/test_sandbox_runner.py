@@ -194,3 +194,25 @@ def test_local_unshare_fallback_has_no_network():
     finally:
         srv.close()
         os.unlink(canary)
+
+
+def test_inputs_travel_as_data(box):
+    """SandboxJob.inputs: marshal data bound in the program's namespace, fresh per child (a
+    test that mutates an input does not change what the next child sees), no aliasing."""
+    import marshal
+
+    inputs = marshal.dumps([(1, 2), ([5, 6], {"k": (7.5, None)}), ("\u00e9", 2**80)], 2)
+    job = SandboxJob(program=PROG, limits=LIM, inputs=inputs, isolation="per_test", tests=(
+        SandboxTest(id="sum", kind="eval", code="add(*__codeharvest_inputs__[0])"),
+        SandboxTest(id="mut", kind="eval", code="(__codeharvest_inputs__[1][0].append(9), __codeharvest_inputs__[1])[1]"),
+        SandboxTest(id="fresh", kind="eval", code="__codeharvest_inputs__[1][0]"),
+        SandboxTest(id="types", kind="eval", code="__codeharvest_inputs__[2]"),
+    ))
+    res = box.run(job)
+    assert res.status == "ok", res.error
+    values = {t.id: t.value for t in res.tests}
+    assert [t.status for t in res.tests] == ["passed"] * 4
+    assert values["sum"] == 3
+    assert values["mut"] == ([5, 6, 9], {"k": (7.5, None)})
+    assert values["fresh"] == [5, 6]
+    assert values["types"] == ("\u00e9", 2**80)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import marshal
 
 import pytest
 
@@ -35,6 +36,8 @@ class InProcessDouble:
         out = []
         for t in job.tests:
             ns: dict = {"__name__": "__main__" if t.kind == "stdio" else "prog"}
+            if job.inputs:                      # as the runner does (SandboxJob.inputs)
+                ns["__codeharvest_inputs__"] = marshal.loads(job.inputs)
             buf = io.StringIO()
             try:
                 with contextlib.redirect_stdout(buf):
