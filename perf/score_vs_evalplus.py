@@ -9,6 +9,13 @@ test, as ``evalplus.evaluate`` does by default with ``fast_check``). Prints the 
 verdict agreement of each mode (each disagreement named), the fast-fail ratio, and the ratio
 evalplus/codeharvest for the default mode as the last line.
 
+What codeharvest does differently (both tools run every program on the same inputs): the
+reference outputs are computed in parallel by the workers (EvalPlus computes its ground truth
+serially first); the 164 canonical samples are the reference programs themselves and are judged
+from the reference's own run; inputs travel to the sandbox as marshal data and a worker's
+inputs run in one warm forked child. What neither can avoid: the programs' own compute (a few
+HumanEval+ tasks, e.g. 139, 15, 130, 94, run for seconds on every correct sample).
+
 Known EvalPlus 0.3.1 bug, not counted as a disagreement: HumanEval/32 (find_zero) always fails,
 because its special oracle ``continue``s before marking the input as passed.
 
