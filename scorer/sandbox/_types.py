@@ -64,7 +64,7 @@ class SandboxJob:
     inputs: bytes = b""
 
 
-@dataclass
+@dataclass(slots=True)   # 100,000s per HumanEval+ pass: cheaper to create
 class TestResult:
     id: str
     status: TestStatus
