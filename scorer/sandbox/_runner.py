@@ -976,14 +976,15 @@ class Runner:
     def _only_known_tasks(self):
         """True when the pids cgroup holds exactly init, the runner (and its parent) and the
         spares, i.e. no stray can exist. Any other count (a stray, a zombie not yet reaped by
-        init, a cgroup shared with other processes, a runner thread) means: sweep."""
+        init, a cgroup shared with other processes, a runner thread) means: sweep. (When the
+        runner is pid 1 itself its parent is outside the namespace: getppid() is 0.)"""
         if self.pids_fd is None:
             return False
         try:
             n = int(os.pread(self.pids_fd, 64, 0))
         except (OSError, ValueError):
             return False
-        return n == len({1, os.getpid(), os.getppid()}) + len(self.spares)
+        return n == len({1, os.getpid(), os.getppid()} - {0}) + len(self.spares)
 
     def _strays(self):
         keep = {1, os.getpid(), os.getppid()}
@@ -1252,7 +1253,9 @@ def _serve(runner, rfd, wfd):
         op = req.get("op")
         if op == "ping":
             resp = {"ok": True, "protocol": PROTOCOL, "pid": os.getpid(), "seccomp": runner.seccomp,
-                    "own_pidns": runner.own_pidns, "python": sys.version.split()[0]}
+                    "own_pidns": runner.own_pidns, "python": sys.version.split()[0],
+                    # the pids-cgroup gate that spares idle jobs the /proc sweep
+                    "idle_without_sweep": runner._only_known_tasks()}
         elif op == "run":
             try:
                 resp = runner.run_job(req["job"])

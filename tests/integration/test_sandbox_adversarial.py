@@ -524,3 +524,12 @@ def test_idle_spare_children_cannot_be_written_through_proc_mem(box):
 def test_init_process_cannot_be_written_through_proc_mem(box):
     """pid 1 is the runner itself (no docker-init / bwrap reaper under the job's uid)."""
     assert 1 not in _writable_proc_mem(box)
+
+
+def test_idle_docker_runner_needs_no_sweep(box):
+    """In Docker the pids cgroup counts exactly the runner and its spares when nothing else
+    runs: the per-job /proc sweep is skipped (a miscount would cost every job a full sweep)."""
+    if box.kind != "docker":
+        pytest.skip("the pids cgroup gate exists only in the container")
+    _settles(lambda: box.ping().get("idle_without_sweep") is True, "the runner would sweep when idle")
+
