@@ -71,7 +71,7 @@ class Scorer:
 
     def __init__(self, sandbox: Any, *, timeout_floor_s: float = 1.0, timeout_factor: float = 4.0,
                  cache_dir: Any = None, default_timeout_s: float = 6.0, memory_mb: int = 4096,
-                 chunk_size: int = 500, max_timeouts: int = 3, batch_size: int = 32,
+                 chunk_size: int = 500, max_timeouts: int = 3, batch_size: int = 64,
                  fast_fail: bool = False, expected: ExpectedStore | None = None) -> None:
         self.sandbox = sandbox
         self.timeout_floor_s = timeout_floor_s
@@ -437,19 +437,18 @@ class Scorer:
             deferred: list[PlannedTest] = []
             chunks = [pending[i:i + self.batch_size] for i in range(0, len(pending), self.batch_size)]
             left = None if stop_after is None else max(stop_after - n_timeouts, 0)
-            inputs = _marshalled_inputs(pending)
+            limits = [[timeouts.get(p.key, self.default_timeout_s) for p in chunk] for chunk in chunks]
+            inputs = _marshalled_batches(chunks, limits)
             tests = []
             for n, chunk in enumerate(chunks):  # all batches in one job: the program loads once
-                limits = [timeouts.get(p.key, self.default_timeout_s) for p in chunk]
-                if inputs:
-                    start = n * self.batch_size
-                    calls = f"{INPUTS}[{start}:{start + len(chunk)}]"
+                if inputs:          # (calls, limits, wraps) of batch n, as data
+                    args = f"*{INPUTS}[{n}]"
                 else:
-                    calls = f"[{', '.join(args_source(p.case) for p in chunk)}]"
-                code = (f"{BATCH_FN}({chunk[0].target}, {calls}, "
-                        f"{limits!r}, {[p.wrap for p in chunk]!r}, {left!r})")
+                    args = (f"[{', '.join(args_source(p.case) for p in chunk)}], {limits[n]!r}, "
+                            f"{[p.wrap for p in chunk]!r}")
+                code = f"{BATCH_FN}({chunk[0].target}, {args}, {left!r})"
                 tests.append(SandboxTest(f"batch{n}", "eval", code=code,
-                                         timeout_s=min(sum(limits), 60.0) + 5.0))
+                                         timeout_s=min(sum(limits[n]), 60.0) + 5.0))
             job = SandboxJob(program=program, tests=tuple(tests), limits=self.base_limits,
                              setup=setup, isolation="shared", inputs=inputs)
             got = {t.id: t for t in self._run_job(job).tests}
@@ -619,12 +618,14 @@ def _has_nan(value: Any) -> bool:
 INPUTS = "__codeharvest_inputs__"
 
 
-def _marshalled_inputs(plans: list[PlannedTest]) -> bytes:
-    """The call arguments of ``plans`` as one marshal blob (``SandboxJob.inputs``), or b""
-    when a value has no marshal form (then they travel as source). Version 2: no shared
-    references, so no two inputs alias one object (as distinct literals would not)."""
+def _marshalled_batches(chunks: list[list[PlannedTest]], limits: list[list[float]]) -> bytes:
+    """Per batch ``(call arguments, time limits, wraps)`` as one marshal blob
+    (``SandboxJob.inputs``; the batch test's code is then just ``BATCH_FN(f, *inputs[n], k)``),
+    or b"" when a value has no marshal form (then they travel as source). Version 2: no
+    shared references, so no two inputs alias one object (as distinct literals would not)."""
     try:
-        return marshal.dumps([tuple(p.case.args or ()) for p in plans], 2)
+        return marshal.dumps([([tuple(p.case.args or ()) for p in chunk], lim, [p.wrap for p in chunk])
+                              for chunk, lim in zip(chunks, limits)], 2)
     except ValueError:
         return b""
 

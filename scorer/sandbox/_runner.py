@@ -385,6 +385,17 @@ _CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": 
 _STD = []       # the child's sys.stdout/sys.stderr, built once in the runner (see _make_std)
 _REPORT_ENC = json.JSONEncoder(separators=(",", ":")).encode   # == json.dumps(.., separators=)
 _HARD = {}      # the runner's hard rlimits (children inherit them unchanged)
+# Standard modules benchmark programs import (every HumanEval prompt: ``from typing import
+# List``, ~6 ms per child) and the digest helpers use (hashlib): imported once here, so a
+# child's import is a dictionary lookup. Each child is a fresh fork of this pristine state:
+# what one job does to a module never reaches another.
+_PRELOAD = ("typing", "math", "re", "collections", "itertools", "functools", "heapq", "string",
+            "bisect", "random", "copy", "hashlib", "operator", "fractions", "decimal", "datetime",
+            "array", "struct", "statistics", "dataclasses")
+# Set-up code (the scorer's helpers, test imports) compiled once here and inherited by the
+# children forked afterwards; trusted source from the host, keyed by its text.
+_SETUP_CODE = {}
+_SETUP_CODE_MAX = 16
 _ENV_FAST = ""  # the encoding of os.environ's bytes keys, when the fast path applies
 
 
@@ -557,7 +568,7 @@ def _child_main(scratch, seccomp_addr):
     preload = bool(job.get("preload"))
     # Load: compile (and, for exec/eval tests, run) setup + program once.
     try:
-        code_setup = _compile(setup, "<setup>", "exec") if setup else None
+        code_setup = (_SETUP_CODE.get(setup) or _compile(setup, "<setup>", "exec")) if setup else None
         code_prog = _compile(program, "<program>", "exec")
         ns = None
         if preload:
@@ -938,6 +949,11 @@ class Runner:
         # compile() initialises the interpreter's AST types lazily, on first use (~600 objects
         # and ~120 page faults): do it here once, not in every child.
         compile("pass", "<warm-up>", "exec")
+        for name in _PRELOAD:
+            try:
+                __import__(name)
+            except Exception:  # noqa: BLE001 - a slimmer image may lack one
+                pass
         gc.freeze()            # forked children do not touch (copy) the runner's objects
 
     def _probe_seccomp(self):
@@ -1139,6 +1155,16 @@ class Runner:
     def run_job(self, job):
         if job.get("inputs"):               # base64 of marshal data, decoded once per job
             job["_inputs"] = base64.b64decode(job.pop("inputs"))
+        setup = job.get("setup")
+        if setup and setup not in _SETUP_CODE:
+            # children forked from now on find it compiled (this job's spare was forked earlier)
+            if len(_SETUP_CODE) >= _SETUP_CODE_MAX:
+                _SETUP_CODE.clear()
+            try:
+                _SETUP_CODE[setup] = compile(setup, "<setup>", "exec")
+                gc.freeze()             # like the rest of the runner: not walked by children
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                _SETUP_CODE[setup] = None   # the child reports the error as the job's
         tests = job["tests"]
         limits = job["limits"]
         self.limits_mb = limits["memory_mb"]

@@ -533,3 +533,20 @@ def test_idle_docker_runner_needs_no_sweep(box):
         pytest.skip("the pids cgroup gate exists only in the container")
     _settles(lambda: box.ping().get("idle_without_sweep") is True, "the runner would sweep when idle")
 
+
+
+def test_preloaded_modules_do_not_carry_state_between_jobs(box):
+    """The runner imports common modules once (children fork from it); what a job does to
+    them stays in its own child."""
+    first = box.run(job("""
+        import math, typing, random
+        math.pi = 3
+        typing.List = None
+        random.seed(1)
+        def solve():
+            return 42
+    """, SandboxTest(id="t", kind="eval", code="(math.pi, typing.List)")))
+    assert first.tests[0].value == (3, None)
+    second = box.run(job("import math, typing\n", SandboxTest(
+        id="t", kind="eval", code="(math.pi == 3.141592653589793, typing.List is not None)")))
+    assert second.tests[0].value == (True, True)

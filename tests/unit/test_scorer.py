@@ -147,7 +147,10 @@ def test_evalplus_expected_from_reference_cached_on_disk(tmp_path):
     assert len(sb2.jobs) == 1 and sb2.jobs[0].program == close   # read from disk
     # call inputs run as one batch; tests duplicated between visible and hidden run once
     (batch,) = sb2.jobs[0].tests
-    assert batch.code.startswith("__codeharvest_batch__(mean, ") and batch.code.endswith("[0, 0, 0], 3)")
+    assert batch.code == "__codeharvest_batch__(mean, *__codeharvest_inputs__[0], 3)"
+    calls, limits, wraps = marshal.loads(sb2.jobs[0].inputs)[0]     # the batch's data
+    assert calls == [([1.0, 2.0],), ([0.1, 0.2],), ([1e308, float("inf")],)]
+    assert len(limits) == 3 and wraps == [0, 0, 0]
 
 
 def test_failures_get_their_own_error_types():
