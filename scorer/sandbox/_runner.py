@@ -68,7 +68,7 @@ _FRAME = struct.Struct(">I")
 _MAX_FRAME = 256 << 20          # host/runner frames
 _MAX_REPORT = 64 << 20          # child -> runner report frames
 _TAIL = 4096                    # chars of stdout/stderr kept for exec/eval tests
-_CTL_FD, _RES_FD = 3, 4
+_CTL_FD, _RES_FD, _SCRATCH_FD, _PROC_FD = 3, 4, 5, 6
 
 
 # --------------------------------------------------------------------------- value codec
@@ -429,7 +429,7 @@ def _read_ctl_frame(fd):
 # itself and keeps here only those it could not (so a child rarely needs a signal() call).
 _RESET_SIGNALS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD]
 
-def _child_main(scratch, seccomp_addr):
+def _child_main(scratch, seccomp_addr, have_proc_fd=False):
     """Runs in the forked child: confine, load the program, then answer tests from fd 3.
 
     The child is forked before its job is known (a spare, while the runner is idle): it does
@@ -450,13 +450,17 @@ def _child_main(scratch, seccomp_addr):
         pass
     for sig in _RESET_SIGNALS:                          # usually none: see Runner.__init__
         signal.signal(sig, signal.SIG_DFL)
-    work = (scratch if scratch.endswith("/") else scratch + "/") + "job-%d" % os.getpid()
+    name = "job-%d" % os.getpid()
+    work = (scratch if scratch.endswith("/") else scratch + "/") + name
     try:
-        os.mkdir(work, 0o700)
+        os.mkdir(name, 0o700, dir_fd=_SCRATCH_FD)       # relative: no lookup from "/"
     except FileExistsError:                             # a leftover of a reused pid
         _force_remove(work)
-        os.mkdir(work, 0o700)
-    os.chdir(work)
+        os.mkdir(name, 0o700, dir_fd=_SCRATCH_FD)
+    fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=_SCRATCH_FD)
+    os.fchdir(fd)
+    os.close(fd)
+    os.close(_SCRATCH_FD)
     # The runner's own environment is already exactly _CHILD_ENV (Runner.__init__): only the
     # per-child values are set here, far cheaper than rebuilding it in every child. Through
     # C calls (setenv and the mapping's dict): os.environ's __setitem__ is Python code that
@@ -485,11 +489,16 @@ def _child_main(scratch, seccomp_addr):
     except Exception:  # noqa: BLE001
         pass
     try:                                                # the OOM killer picks tests first
-        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        if have_proc_fd:
+            fd = os.open("%d/oom_score_adj" % os.getpid(), os.O_WRONLY, dir_fd=_PROC_FD)
+        else:
+            fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
         os.write(fd, b"1000")
         os.close(fd)
     except OSError:
         pass
+    if have_proc_fd:
+        os.close(_PROC_FD)
     limits = job["limits"]
     mb = 1 << 20
     cpu = int(math.ceil(job.get("cpu_s", 10))) + 1
@@ -652,16 +661,24 @@ class _Child:
         pid = os.fork()
         if pid == 0:  # child
             try:
-                for a, b in ((ctl_r, 100), (res_w, 101), (out_w, 102), (err_w, 103)):
+                # the scratch and /proc directories too (closed again before the program
+                # runs): first out of the way, then to their fixed numbers
+                moves = [(ctl_r, 100), (res_w, 101), (out_w, 102), (err_w, 103),
+                         (runner.devnull_fd, 104), (runner.scratch_fd, 105)]
+                if runner.proc_fd is not None:
+                    moves.append((runner.proc_fd, 106))
+                for a, b in moves:
                     os.dup2(a, b)
-                devnull = os.open("/dev/null", os.O_RDWR)
-                os.dup2(devnull, 0)
+                os.dup2(104, 0)
                 os.dup2(102, 1)
                 os.dup2(103, 2)
                 os.dup2(100, _CTL_FD)
                 os.dup2(101, _RES_FD)
-                os.closerange(_RES_FD + 1, 65536)
-                _child_main(runner.scratch, runner.seccomp_addr)
+                os.dup2(105, _SCRATCH_FD)
+                if runner.proc_fd is not None:
+                    os.dup2(106, _PROC_FD)
+                os.closerange(_PROC_FD + 1, 65536)
+                _child_main(runner.scratch, runner.seccomp_addr, runner.proc_fd is not None)
             except BaseException:  # noqa: BLE001
                 pass
             os._exit(70)
@@ -904,6 +921,13 @@ def _text(b, full):
 class Runner:
     def __init__(self, scratch, own_pidns, clean_shm=False):
         self.scratch = scratch
+        # Directories used on every job, opened once: paths resolved from "/" cost a lookup
+        # through the image's root each time (a FUSE round trip under Docker's
+        # fuse-overlayfs driver); names relative to these fds do not.
+        self.scratch_fd = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.shm_fd = self._open_dir("/dev/shm") if clean_shm else None
+        self.proc_fd = self._open_dir("/proc")
+        self.devnull_fd = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
         self.clean_shm = clean_shm
         self.own_pidns = own_pidns and os.getpid() <= 50
         self.protected = _protected_values()
@@ -1134,10 +1158,20 @@ class Runner:
         except Exception:  # noqa: BLE001
             return False
 
+    @staticmethod
+    def _open_dir(path):
+        try:
+            return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return None
+
     def _clean_scratch(self):
-        for root in (self.scratch, "/dev/shm") if self.clean_shm else (self.scratch,):
+        roots = [(self.scratch, self.scratch_fd)]
+        if self.clean_shm:
+            roots.append(("/dev/shm", self.shm_fd))
+        for root, fd in roots:
             try:
-                entries = os.listdir(root)
+                entries = os.listdir(fd if fd is not None else root)
             except OSError:
                 continue
             keep = {"job-%d" % c.pid for c in self.spares} if root == self.scratch else ()
@@ -1145,8 +1179,11 @@ class Runner:
                 if name in keep:
                     continue
                 path = os.path.join(root, name)
-                try:
-                    os.rmdir(path)          # the usual case: an empty job directory
+                try:                            # the usual case: an empty job directory
+                    if fd is not None:
+                        os.rmdir(name, dir_fd=fd)
+                    else:
+                        os.rmdir(path)
                 except OSError:
                     _force_remove(path)
 
