@@ -116,7 +116,25 @@ def plan_assert(case: TestCase) -> tuple[Mode, str, Any]:
 
 
 def plan_tests(task: Task, program: str) -> list[PlannedTest]:
-    """Unique tests of the task, visible ones first, in order."""
+    """Unique tests of the task, visible ones first, in order. Memoised on the (frozen) task
+    per call target (the only thing the program changes): the PlannedTests are shared, so
+    callers replace them rather than mutate them."""
+    target = call_target(task, program)
+    memo = task.__dict__.get("_codeharvest_plans")
+    if memo is None:
+        memo = {}
+        try:
+            object.__setattr__(task, "_codeharvest_plans", memo)
+        except (AttributeError, TypeError):
+            pass
+    if target in memo:
+        return list(memo[target])
+    plans = _plan_tests(task, program)
+    memo[target] = tuple(plans)
+    return plans
+
+
+def _plan_tests(task: Task, program: str) -> list[PlannedTest]:
     seen: dict[str, PlannedTest] = {}
     for case in (*task.visible_tests, *task.hidden_tests):
         key = case_key(case)

@@ -51,7 +51,14 @@ _REFERENCE_TIMEOUT_S = 10.0
 class _Outcome:
     passed: bool
     kind: str | None = None     # error_type when not passed
-    detail: str = ""
+    detail: Any = ""            # text, or a function making it (only the first failure's is shown)
+
+    def detail_text(self) -> str:
+        return self.detail() if callable(self.detail) else self.detail
+
+
+def _got(value: Any) -> Any:
+    return lambda: f"got {_short(value)}"
 
 
 class _SandboxFailure(Exception):
@@ -179,8 +186,8 @@ class Scorer:
         if opaque:
             fallback = [PlannedTest(p.key, p.case, "exec", p.case.code) for p in opaque]
             raw.update(self._run_tests(task, code, fallback, {}))
-            for p in opaque:
-                p.mode, p.code = "exec", p.case.code
+            by_fallback = {f.key: f for f in fallback}      # (plans are shared: never mutated)
+            plans = [by_fallback.get(p.key, p) for p in plans]
         by_key = {p.key: p for p in plans}
         vis = self._judge_sequence(task, task.visible_tests, by_key, raw, expected)
         hid = self._judge_hidden(task, by_key, raw, expected, vis)
@@ -218,7 +225,7 @@ class Scorer:
             return _Outcome(True)
         if plan.mode == "assert_eq":
             ok = safe_eq(from_sandbox(res.value), plan.rhs)
-            return _Outcome(ok, None if ok else wrong, "" if ok else f"got {_short(res.value)}")
+            return _Outcome(ok, None if ok else wrong, "" if ok else _got(res.value))
         if plan.mode == "assert_eq_pair":
             value = from_sandbox(res.value)
             ok = isinstance(value, (tuple, list)) and len(value) == 2 and safe_eq(value[0], value[1])
@@ -237,7 +244,7 @@ class Scorer:
                 ok = group.check(plan.case.args, out, exp.value)
             else:
                 ok = apps_call_equal(out, plan.case.expected)
-            return _Outcome(ok, None if ok else wrong, "" if ok else f"got {_short(out)}")
+            return _Outcome(ok, None if ok else wrong, "" if ok else _got(out))
         # stdio
         compare = task.metadata.get("compare") or ("tokens" if task.benchmark.startswith("runbugrun")
                                                    else "apps")
@@ -246,7 +253,7 @@ class Scorer:
                               tol=float(task.metadata.get("tolerance", 1e-4)))
         else:
             ok = apps_stdio_equal(res.stdout, plan.case.expected)
-        return _Outcome(ok, None if ok else wrong, "" if ok else f"stdout: {_short(res.stdout)}")
+        return _Outcome(ok, None if ok else wrong, "" if ok else (lambda: f"stdout: {_short(res.stdout)}"))
 
     # -- running ---------------------------------------------------------------------------
 
@@ -723,7 +730,7 @@ def _summarise(vis: list[_Outcome], hid: list[_Outcome], truncated: bool) -> Sco
         pass_visible=(vp == len(vis)) if vis else None,
         pass_hidden=(hp == len(hid)) if hid else ((vp == len(vis)) if vis else None),
         score=score if total else None, error_type=kind,
-        stderr_tail=_tail(first.detail) if first and first.detail else None,
+        stderr_tail=(_tail(first.detail_text()) or None) if first and first.detail else None,
     )
 
 
