@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from . import _views
 from ._errors import WarehouseError
-from ._check import find_losers
+from ._check import KeyIndex, find_losers
 from ._layout import PARTITION_COLUMN, check_name, new_data_name, partition_dir
 from ._rows import normalise
 from ._schema import KEYS, TABLES
@@ -55,6 +55,7 @@ class Warehouse:
         self._signatures: dict[str, tuple] = {}
         self._states: dict[str, tuple[tuple, TableState]] = {}
         self._analytics_done = False
+        self._key_indexes: dict[str, KeyIndex] = {}   # per table: the other files' keys, read once
         self._con = duckdb.connect(":memory:")
         try:
             self._con.sql("SET TimeZone='UTC'")
@@ -123,7 +124,10 @@ class Warehouse:
                           replaces: tuple[str, ...] = (), group: tuple[str, ...] = ()) -> CheckRecord:
         for attempt in range(RETRIES):
             try:
-                losers = find_losers(self._con, self._storage, table, key, rel, set(exclude))
+                index = self._key_indexes.get(table)
+                if index is None:
+                    index = self._key_indexes[table] = KeyIndex(self._con, self._storage, table, key)
+                losers = find_losers(index, table, rel, set(exclude))
                 break
             except duckdb.Error as exc:
                 if not is_missing_file_error(exc) or attempt == RETRIES - 1:

@@ -291,3 +291,28 @@ def test_every_moment_of_a_compaction_reads_the_same(wh, monkeypatch):
     # 2 outputs published + 2 check records + 4 inputs and 4 records deleted
     assert len(seen) >= 12 and all(seen), seen
     assert wh.sql("SELECT * FROM scores ORDER BY score_id").equals(expected)
+
+
+def test_each_file_is_read_once_by_the_checks_of_later_appends(wh, monkeypatch):
+    """The post-publish check reads the keys of the table's other files from an index that
+    loads each (immutable) file once per process; compaction's removed files leave it."""
+    import warehouse._check as check
+
+    scanned: list[str] = []
+    real_scan = check.scan
+    monkeypatch.setattr(check, "scan", lambda paths, extra="": (scanned.extend(paths), real_scan(paths, extra))[1])
+    for i in range(6):
+        wh.append("scores", score_rows([i, i + 1], score=i / 10))      # each overlaps the last
+    assert len(scanned) == len(set(scanned)) == 5                      # files 1..5, once each
+    rows = wh.sql("SELECT score_id, score FROM scores ORDER BY score_id")
+    assert list(zip(*[rows.column(c).to_pylist() for c in ("score_id", "score")])) == \
+        [("s0", 0.0)] + [(f"s{i}", i / 10) for i in range(1, 6)] + [("s6", 0.5)]   # latest wins
+    wh.compact("scores")
+    wh.append("scores", score_rows([3], score=0.9))
+    rows = wh.sql("SELECT score FROM scores WHERE score_id = 's3'")
+    assert rows.column("score").to_pylist() == [0.9]
+    from warehouse._layout import is_data_file
+
+    present = {f"{wh._storage.root}/{rel}" for rel, _ in wh._storage.list("scores") if is_data_file(rel)}
+    loaded = wh._key_indexes["scores"].loaded
+    assert loaded < present and len(present - loaded) == 1      # every file but the newest
