@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import fcntl
 import gc
 import io
 import json
@@ -69,6 +70,7 @@ _MAX_FRAME = 256 << 20          # host/runner frames
 _MAX_REPORT = 64 << 20          # child -> runner report frames
 _TAIL = 4096                    # chars of stdout/stderr kept for exec/eval tests
 _CTL_FD, _RES_FD, _SCRATCH_FD, _PROC_FD = 3, 4, 5, 6
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
 # --------------------------------------------------------------------------- value codec
@@ -654,6 +656,10 @@ class _Child:
     def __init__(self, runner):
         self.runner = runner
         ctl_r, ctl_w = os.pipe()
+        try:    # a job's start frame (program, inputs: HumanEval+ ~50-200 KB) in one write
+            fcntl.fcntl(ctl_w, _F_SETPIPE_SZ, 1 << 20)
+        except OSError:
+            pass
         res_r, res_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
