@@ -112,7 +112,7 @@ class DockerSandbox(Sandbox):
         try:
             self.container = self.client.containers.run(
                 self.image.id, command=["--socket", f"{_SOCK_DIR}/runner.sock", "--scratch", "/tmp",
-                                        "--own-pidns", "--clean-shm"],
+                                        "--own-pidns", "--clean-shm", "--spares", "0"],
                 name=name, detach=True, user=f"{uid}:{uid}", network_mode="none",
                 mem_limit=f"{self.memory_mb}m", memswap_limit=f"{self.memory_mb}m",
                 nano_cpus=int(self.cpus * 1e9), pids_limit=self.pids, read_only=True,
