@@ -459,6 +459,7 @@ class Scorer:
             job = SandboxJob(program=program, tests=tuple(tests), limits=self.base_limits,
                              setup=setup, isolation="shared", inputs=inputs)
             got = {t.id: t for t in self._run_job(job).tests}
+            load_failure = _failed_loading(list(got.values()))
             for n, chunk in enumerate(chunks):
                 if stop_after is not None and n_timeouts >= stop_after:
                     for p in chunk:
@@ -466,7 +467,7 @@ class Scorer:
                                                     error="not run: too many timeouts before")
                     continue
                 res = got.get(f"batch{n}")
-                if res is not None and _failed_loading(res):
+                if res is not None and load_failure:
                     # the program itself did not load: every input fails the same way, and
                     # re-running them one at a time (below) would only load it again
                     for p in chunk:
@@ -637,10 +638,13 @@ def _marshalled_batches(chunks: list[list[PlannedTest]], limits: list[list[float
         return b""
 
 
-def _failed_loading(res: TestResult) -> bool:
+def _failed_loading(results: list[TestResult]) -> bool:
     """The runner's verdict on a program that failed before its first test ran (a syntax or
-    runtime error, a timeout or an output limit at import; see the runner's ``_load``)."""
-    return res.status != "passed" and "while loading" in (res.error or "")
+    runtime error, a timeout or an output limit at import; see the runner's ``_load``): every
+    test of the job carries the same failure, which says "while loading"."""
+    first = results[0] if results else None
+    return (first is not None and first.status != "passed" and "while loading" in (first.error or "")
+            and all(r.status == first.status and r.error == first.error for r in results))
 
 
 _BATCH_STATUSES = {"passed", "timeout", "memory_limit", "runtime_error", "skipped", "deferred"}
