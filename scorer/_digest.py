@@ -237,16 +237,16 @@ def {BATCH_FN}(fn, calls, limits, wraps, max_timeouts, _job={{"used": 0, "timeou
     # three flat lists (statuses, values, seconds): they cross the value codec at C speed
     statuses, values, times, null = [], [], [], __codeharvest_null__()
 
-    def out_append(entry):
-        statuses.append(entry[0])
-        values.append(entry[1])
-        times.append(entry[2])
+    def out_append(status, value, took):
+        statuses.append(status)
+        values.append(value)
+        times.append(took)
     for i in range(len(calls)):
         if max_timeouts is not None and _job["timeouts"] >= max_timeouts:
-            out_append(("skipped", None, 0.0))
+            out_append("skipped", None, 0.0)
             continue
         if _job["used"] > {BATCH_VALUE_BUDGET}:  # the answer would get too large: the host runs the rest again
-            out_append(("deferred", None, 0.0))
+            out_append("deferred", None, 0.0)
             continue
         so, se = _sys.stdout, _sys.stderr
         _sys.stdout = _sys.stderr = null
@@ -266,22 +266,22 @@ def {BATCH_FN}(fn, calls, limits, wraps, max_timeouts, _job={{"used": 0, "timeou
                 value = {STR_DIGEST_FN}(value)
             elif wraps[i] == 4:
                 value = {VALUE_DIGEST_FN}(value)
-            out_append(("passed", value, took))
+            out_append("passed", value, took)
             try:
                 _job["used"] += __codeharvest_size__(value)
             except BaseException:
                 _job["used"] += {BATCH_VALUE_BUDGET} + 1
         except _Timeout:
             _job["timeouts"] += 1
-            out_append(("timeout", None, _time.perf_counter() - t0))
+            out_append("timeout", None, _time.perf_counter() - t0)
         except MemoryError:
-            out_append(("memory_limit", None, _time.perf_counter() - t0))
+            out_append("memory_limit", None, _time.perf_counter() - t0)
         except BaseException as exc:
             try:
                 msg = (type(exc).__name__ + ": " + str(exc))[:300]
             except BaseException:
                 msg = type(exc).__name__
-            out_append(("runtime_error", msg, _time.perf_counter() - t0))
+            out_append("runtime_error", msg, _time.perf_counter() - t0)
         finally:
             _sys.stdout, _sys.stderr = so, se
     _signal.signal(_signal.SIGALRM, old)
