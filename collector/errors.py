@@ -8,8 +8,4 @@ class JobError(Exception):
     """A user-facing collector problem (bad job spec, missing key, unknown model): one line, exit 2."""
 
 
-class NotAvailableYet(JobError):
-    """A subcommand whose implementation has not landed."""
-
-
 USER_ERRORS: tuple[type[Exception], ...] = (JobError, BenchmarkError, ScorerError, WarehouseError)

@@ -30,7 +30,7 @@ from ._digest import (BATCH_FN, DIGEST_FN, HELPERS, LARGE_STR_CHARS, LARGE_VALUE
                       str_digest)
 from ._expected import Expected, ExpectedStore, reference_key
 from ._literal import Opaque
-from ._plan import (PlannedTest, args_source, call_expression_for, call_target, case_key, plan_tests,
+from ._plan import (PlannedTest, args_source, call_target, case_key, plan_tests,
                     test_suite_hash)
 from ._result import ScoreResult
 from .sandbox import JobResult, Limits, SandboxJob, SandboxTest, TestResult
@@ -277,11 +277,8 @@ class Scorer:
         by_digest = not has_special_oracle(dataset, task.entry_point or "")
 
         def compute() -> dict[str, Expected]:
-            ref_plans = [PlannedTest(p.key, p.case, "call",
-                                     call_expression_for(task, p.case, task.reference),
-                                     wrap=2 if by_digest else 0,
-                                     target=call_target(task, task.reference))
-                         for p in need]
+            target, wrap = call_target(task, task.reference), 2 if by_digest else 0
+            ref_plans = [PlannedTest(p.key, p.case, "call", wrap=wrap, target=target) for p in need]
             timeouts = {p.key: _REFERENCE_TIMEOUT_S for p in ref_plans}
             before, after = split_setup(task.setup_code)
             setup, reference = HELPERS + before, task.reference + after
@@ -321,11 +318,11 @@ class Scorer:
                 exp = expected[_args_key(p.case)]
                 timeouts[p.key] = max(self.timeout_floor_s, self.timeout_factor * exp.time_s)
                 if exp.digest is not None:
-                    p = PlannedTest(p.key, p.case, p.mode, p.code, wrap=1, target=p.target)
+                    p = replace(p, wrap=1)
                 else:
                     cd = _compare_digest(task, exp, expected)
                     if cd is not None:
-                        p = PlannedTest(p.key, p.case, p.mode, p.code, wrap=cd[0], target=p.target)
+                        p = replace(p, wrap=cd[0])
             digest_plans.append(p)
         before, after = split_setup(task.setup_code)
         setup = (HELPERS if expected else "") + before
@@ -396,10 +393,10 @@ class Scorer:
                    setup: str | None = None) -> dict[str, TestResult]:
         """Run planned tests in chunks; after ``stop_after`` timeouts the rest are not run."""
         results: dict[str, TestResult] = {}
-        calls = [p for p in plans if p.mode == "call" and p.target]
+        calls = [p for p in plans if p.mode == "call" and p.batched]
         if calls and self.batch_size > 1:
             results.update(self._run_batched(task, program, calls, timeouts, stop_after, setup))
-            plans = [p for p in plans if not (p.mode == "call" and p.target)]
+            plans = [p for p in plans if not (p.mode == "call" and p.batched)]
             if not plans:
                 return results
         # One child runs a chunk's tests in order (the program loads once; stdio tests get a
@@ -476,7 +473,7 @@ class Scorer:
                     continue
                 entries = _batch_entries(from_sandbox(res.value)) if res is not None and res.status == "passed" else None
                 if not _valid_batch(entries, len(chunk)):
-                    results.update(self._run_tests(task, program, [replace(p, target="") for p in chunk],
+                    results.update(self._run_tests(task, program, [replace(p, batched=False) for p in chunk],
                                                    timeouts, stop_after=stop_after, setup=setup))
                     n_timeouts += sum(results[p.key].status == "timeout" for p in chunk)
                     continue
@@ -503,9 +500,9 @@ class Scorer:
             return SandboxTest(plan.key, "stdio", stdin=plan.case.stdin or "", timeout_s=t)
         if plan.mode == "exec":
             return SandboxTest(plan.key, "exec", code=plan.code, timeout_s=t)
-        code = {1: f"{DIGEST_FN}({plan.code})", 2: f"{REF_FN}({plan.code})",
-                3: f"{STR_DIGEST_FN}({plan.code})", 4: f"{VALUE_DIGEST_FN}({plan.code})"
-                }.get(plan.wrap, plan.code)
+        expr = plan.call_code() if plan.mode == "call" else plan.code
+        code = {1: f"{DIGEST_FN}({expr})", 2: f"{REF_FN}({expr})",
+                3: f"{STR_DIGEST_FN}({expr})", 4: f"{VALUE_DIGEST_FN}({expr})"}.get(plan.wrap, expr)
         return SandboxTest(plan.key, "eval", code=code, timeout_s=t)
 
     def _run_job(self, job: SandboxJob) -> JobResult:

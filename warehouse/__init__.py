@@ -1,19 +1,41 @@
-"""Warehouse: append-only Parquet tables with de-duplicating DuckDB views. Imports nothing of ours."""
+"""Warehouse: append-only Parquet tables with de-duplicating DuckDB views. Imports nothing of ours.
+
+Names are loaded on first use (PEP 562): importing ``warehouse`` for its error type or keys
+must not pull in pandas and pyarrow (~0.5 s) for commands that never open a table.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from ._errors import WarehouseError
-from ._schema import KEYS, TABLES
-from ._warehouse import Warehouse, check_read_only
-from .keys import content_key, task_key
 
-__all__ = ["KEYS", "TABLES", "Warehouse", "WarehouseError", "check_read_only", "content_key", "task_key"]
-# router data (issue 7): analytics, routing evaluation, exports, report
-from ._analytics import first_samples, memory_warehouse, model_summary, oracle_gap, outcomes, query_df
-from ._exports import EXPORTS, ExportOptions, ExportResult, assign_splits, export_data
-from ._report import build_report, write_report
-from ._routing import (DEFAULT_LAMBDAS, RoutingResult, RoutingTasks, evaluate_routing, evaluate_tasks,
-                       multi_model_table)
-from ._views import ANALYTIC_VIEWS
+_WHERE = {
+    "._schema": ("KEYS", "TABLES"),
+    "._warehouse": ("Warehouse", "check_read_only"),
+    ".keys": ("content_key", "task_key"),
+    # router data (issue 7): analytics, routing evaluation, exports, report
+    "._analytics": ("first_samples", "memory_warehouse", "model_summary", "oracle_gap", "outcomes",
+                    "query_df"),
+    "._exports": ("EXPORTS", "ExportOptions", "ExportResult", "assign_splits", "export_data"),
+    "._report": ("build_report", "write_report"),
+    "._routing": ("DEFAULT_LAMBDAS", "RoutingResult", "RoutingTasks", "evaluate_routing",
+                  "evaluate_tasks", "multi_model_table"),
+    "._views": ("ANALYTIC_VIEWS",),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
-__all__ += ["ANALYTIC_VIEWS", "DEFAULT_LAMBDAS", "EXPORTS", "ExportOptions", "ExportResult", "RoutingResult",
-            "RoutingTasks", "assign_splits", "build_report", "evaluate_routing", "evaluate_tasks", "export_data",
-            "first_samples", "memory_warehouse", "model_summary", "multi_model_table", "oracle_gap", "outcomes",
-            "query_df", "write_report"]
+__all__ = sorted(["WarehouseError", *_MODULE_OF])
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

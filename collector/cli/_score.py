@@ -16,6 +16,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -86,26 +87,37 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
 
     if sandbox_kind not in SANDBOX_KINDS:
         raise ScorerError(f"--sandbox must be one of {', '.join(SANDBOX_KINDS)}, not {sandbox_kind!r}")
-    # Validate everything before anything is written or any sandbox is started.
-    records = list(_read_samples(samples_path))
-    tasks = {t.task_id: t for t in load_tasks(benchmark, data_dir=data_dir)}
-    unknown = sorted({r.task_id for r in records} - set(tasks), key=str)
-    if unknown:
-        raise ScorerError(f"{samples_path}: task_id {unknown[0]!r} is not in benchmark {benchmark!r}"
-                          + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""))
-    counters: Counter[str] = Counter()
-    for r in records:
-        r.sample_index = counters[r.task_id]
-        counters[r.task_id] += 1
-        r.extraction = _extract(tasks[r.task_id], r)
+    if not samples_path.is_file():
+        raise ScorerError(f"samples file not found: {samples_path}")
     model = model_id or samples_path.stem
     run_id = f"score-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     cache = cache_dir or default_cache_dir()
     warehouse_uri = state.warehouse if state is not None and getattr(state, "warehouse_given", False) else None
-
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
-    pool = _make_pool(sandbox_kind, workers, run_id, cache, fast_fail=fast_fail, ray_address=ray_address)
+    # The sandboxes start (about a second) while the samples and tests are read and checked;
+    # nothing is written before all input is valid, and a bad input closes them again.
+    # (Ray is started in this thread, after the checks.)
+    on_ray = _on_ray(ray_address)
+    opening = None if on_ray else _start_pool(sandbox_kind, workers, run_id, cache, fast_fail=fast_fail)
+    try:
+        records = list(_read_samples(samples_path))
+        tasks = {t.task_id: t for t in load_tasks(benchmark, data_dir=data_dir)}
+        unknown = sorted({r.task_id for r in records} - set(tasks), key=str)
+        if unknown:
+            raise ScorerError(f"{samples_path}: task_id {unknown[0]!r} is not in benchmark {benchmark!r}"
+                              + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""))
+        counters: Counter[str] = Counter()
+        for r in records:
+            r.sample_index = counters[r.task_id]
+            counters[r.task_id] += 1
+            r.extraction = _extract(tasks[r.task_id], r)
+    except BaseException:
+        if opening is not None:
+            opening.add_done_callback(_close_started_pool)
+        raise
+    pool = opening.result() if opening is not None else _RayPool(
+        sandbox_kind, workers, run_id, cache, fast_fail=fast_fail, address=ray_address)
     try:
         describe, limits = pool.describe()
         wh = _open_warehouse(warehouse_uri) if warehouse_uri else None
@@ -308,16 +320,26 @@ class _RayPool:
             self.ray.shutdown()
 
 
-def _make_pool(kind: str, workers: int, run_id: str, cache: Path, fast_fail: bool = False,
-               ray_address: str | None = None) -> Any:
+def _on_ray(ray_address: str | None) -> bool:
     """Ray scorer actors when a cluster is named (``--ray-address`` / ``RAY_ADDRESS``) or Ray is
     already running in this process; otherwise threads here (Ray costs seconds to start)."""
     import sys
 
-    ray_running = "ray" in sys.modules and sys.modules["ray"].is_initialized()
-    if ray_address or ray_running:
-        return _RayPool(kind, workers, run_id, cache, fast_fail=fast_fail, address=ray_address)
-    return _ThreadPool(kind, workers, run_id, cache, fast_fail=fast_fail)
+    return bool(ray_address) or ("ray" in sys.modules and sys.modules["ray"].is_initialized())
+
+
+def _start_pool(kind: str, workers: int, run_id: str, cache: Path, fast_fail: bool = False) -> Future:
+    """A ``_ThreadPool`` opened in a background thread (its future)."""
+    opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-pool")
+    future = opener.submit(_ThreadPool, kind, workers, run_id, cache, fast_fail=fast_fail)
+    opener.shutdown(wait=False)
+    return future
+
+
+def _close_started_pool(future: Future) -> None:
+    """Done-callback: close a pool that was opened for a run that then failed its checks."""
+    if not future.cancelled() and future.exception() is None:
+        future.result().close()
 
 
 # -- warehouse -------------------------------------------------------------------------------

@@ -137,7 +137,7 @@ def test_evalplus_expected_from_reference_cached_on_disk(tmp_path):
     close = "def mean(xs):\n    return sum(x / len(xs) for x in xs)\n"
     r = s.score(evalplus_task(), Extraction("ok", code=close))
     assert (r.visible_passed, r.hidden_passed, r.hidden_total) == (2, 3, 3), r
-    assert len(list(tmp_path.glob("*.json"))) == 1
+    assert len(list(tmp_path.glob("*.marshal"))) == 1 and not list(tmp_path.glob("*.json"))
     n_jobs = len(sb.jobs)
     wrong = s.score(evalplus_task(), Extraction("ok", code="def mean(xs):\n    return (xs[0] + xs[1]) / 2 if xs[1] < 1e300 else 0.0\n"))
     assert (wrong.visible_passed, wrong.hidden_passed, wrong.error_type) == (2, 2, "wrong_output")
@@ -243,3 +243,24 @@ def test_fast_fail_same_verdicts_fewer_inputs(tmp_path):
     assert len(fast.sandbox.jobs) == n + 1
     r = fast.score(task, Extraction("ok", code=good))
     assert (r.hidden_passed, r.pass_hidden, r.error_type) == (100, True, None)
+
+
+def test_expected_store_marshal_json_fallback_and_unreadable_files(tmp_path):
+    from scorer._expected import Expected, ExpectedStore
+    from scorer._literal import Opaque
+
+    plain = {"a": Expected((1, [2.5, None]), 0.01, True), "b": Expected(None, 0.0, False, "timeout: x", None),
+             "c": Expected({frozenset({1}), 10 ** 40}, 0.2, True, "", "ab" * 32)}
+    opaque = {"a": Expected(Opaque("numpy.int64", "3"), 0.01, True)}
+    calls = []
+    store = ExpectedStore(tmp_path)
+    assert store.get("k1", lambda: calls.append(1) or plain) is plain
+    assert store.get("k2", lambda: calls.append(2) or opaque) is opaque
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k1.marshal", "k2.json"]
+    again = ExpectedStore(tmp_path)       # a new process: read back from disk, same values and types
+    never = lambda: pytest.fail("recomputed")  # noqa: E731
+    assert again.get("k1", never) == plain and type(again.get("k1", never)["a"].value) is tuple
+    assert again.get("k2", never) == opaque
+    (tmp_path / "k1.marshal").write_bytes(b"\x00garbage")   # unreadable: recomputed, not trusted
+    assert ExpectedStore(tmp_path).get("k1", lambda: calls.append(3) or plain) == plain
+    assert calls == [1, 2, 3]
