@@ -6,8 +6,10 @@ generations (../shared/data/generations/mapcoder). Both tools get the full Human
 number of workers. codeharvest runs twice, each cold: by default (exact passed/total counts:
 every input of every sample runs) and with ``--fast-fail`` (a sample stops at its first failing
 test, as ``evalplus.evaluate`` does by default with ``fast_check``). Prints the wall times, the
-verdict agreement of each mode (each disagreement named), the fast-fail ratio, and the ratio
-evalplus/codeharvest for the default mode as the last line.
+verdict agreement of each mode (each disagreement named), the programs' own compute in each mode
+(the sum of ``exec_s``: no scorer on N workers can finish in under sum/N, which bounds the ratio
+on this machine), the fast-fail ratio, and the ratio evalplus/codeharvest for the default mode
+as the last line.
 
 What codeharvest does differently (both tools run every program on the same inputs): the
 reference outputs are computed in parallel by the workers (EvalPlus computes its ground truth
@@ -100,6 +102,7 @@ def main() -> None:
         ch_samples.parent.mkdir()
         order = build_samples(args.data_dir, ev_samples)
         shutil.copy(ev_samples, ch_samples)
+        ch_samples_text = ch_samples.read_text()
         ev_wall, ev = run_evalplus(args.data_dir, ev_samples, tmp, args.workers)
         ch_wall, ch = run_codeharvest(args.data_dir, ch_samples, tmp, args.workers, args.sandbox)
         ff_wall, ff = run_codeharvest(args.data_dir, ch_samples, tmp, args.workers, args.sandbox,
@@ -119,6 +122,18 @@ def main() -> None:
         for d in disagreements:
             print(f"  disagreement: {d[0]} {d[1]} evalplus={'pass' if d[2] else 'fail'} "
                   f"codeharvest={'pass' if d[3] else 'fail'} ({d[4]})")
+    # The programs' own time on their tests (exec_s: the candidates', and the reference run's
+    # through the canonical samples, which are judged from it): work no harness can skip, so
+    # on N workers no scorer finishes in under sum/N, whatever its overhead.
+    # (a program that is in the file twice ran once: counted once)
+    programs = [(json.loads(line)["task_id"], json.loads(line)["solution"])
+                for line in ch_samples_text.splitlines() if line.strip()]
+    for label, rows, wall in (("default", ch, ch_wall), ("--fast-fail", ff, ff_wall)):
+        floor = sum(dict(zip(programs, (r.get("exec_s") or 0.0 for r in rows))).values())
+        print(f"programs' own compute ({label}): {floor:.1f} CPU-s; on {args.workers} workers at "
+              f"least {floor / args.workers:.1f}s, so at most a ratio of "
+              f"{ev_wall / (floor / args.workers):.2f} here; codeharvest's overhead: "
+              f"{wall - floor / args.workers:.1f}s")
     print(f"ratio evalplus/codeharvest --fast-fail (like for like: both stop at a first failure): "
           f"{ev_wall / ff_wall:.2f}")
     # last line: the default mode (exact passed/total counts), which does more work than evalplus

@@ -37,6 +37,9 @@ class ScoreResult:
     error_type: str | None = None
     stderr_tail: str | None = None
     duration_s: float | None = None
+    # seconds the program itself ran on its tests in the sandbox (the sum of the per-test times;
+    # results files only, not a warehouse column): the part of duration_s no harness can save
+    exec_s: float | None = None
     limits: str | None = None        # JSON
     host: str | None = None
     sandbox: str | None = None
@@ -46,6 +49,7 @@ class ScoreResult:
         """The SCORES-table columns (the caller adds keys, run and model columns)."""
         row = asdict(self)
         row.pop("test_suite_hash")
+        row.pop("exec_s")
         return row
 
     @property

@@ -191,7 +191,9 @@ class Scorer:
         by_key = {p.key: p for p in plans}
         vis = self._judge_sequence(task, task.visible_tests, by_key, raw, expected)
         hid = self._judge_hidden(task, by_key, raw, expected, vis)
-        return _summarise(vis, hid, truncated)
+        result = _summarise(vis, hid, truncated)
+        result.exec_s = sum(r.duration_s or 0.0 for r in raw.values())
+        return result
 
     def _judge_hidden(self, task: Task, by_key: dict[str, PlannedTest], raw: dict[str, TestResult],
                       expected: dict[str, Expected], vis: list[_Outcome]) -> list[_Outcome]:

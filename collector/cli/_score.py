@@ -470,6 +470,8 @@ def _result_row(s: Sample, r: Any) -> dict[str, Any]:
            "visible_passed": r.visible_passed, "visible_total": r.visible_total,
            "hidden_passed": r.hidden_passed, "hidden_total": r.hidden_total, "score": r.score,
            "error_type": r.error_type, "duration_s": round(r.duration_s or 0.0, 4)}
+    if r.exec_s is not None:
+        row["exec_s"] = round(r.exec_s, 4)
     if r.codebleu is not None:
         row["codebleu"] = r.codebleu
     if r.predicted_label is not None or r.true_label is not None:

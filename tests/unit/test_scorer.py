@@ -264,3 +264,18 @@ def test_expected_store_marshal_json_fallback_and_unreadable_files(tmp_path):
     (tmp_path / "k1.marshal").write_bytes(b"\x00garbage")   # unreadable: recomputed, not trusted
     assert ExpectedStore(tmp_path).get("k1", lambda: calls.append(3) or plain) == plain
     assert calls == [1, 2, 3]
+
+
+def test_exec_s_is_the_programs_own_time_on_its_tests(tmp_path):
+    cases = tuple(Case("call", args=[i], expected_known=False) for i in range(5))
+    ref = "import time\ndef nap(x):\n    time.sleep(0.02)\n    return x\n"
+    task = Task("humaneval-plus", "0.1.10", "HumanEval/z", "function", "python", "code_generation",
+                "nap", ref, visible_tests=cases[:2], hidden_tests=cases, entry_point="nap",
+                metadata={"n_base": 2})
+    s = Scorer(InProcessDouble(), cache_dir=tmp_path)
+    slow = s.score(task, Extraction("ok", code=ref.replace("0.02", "0.04")))
+    assert slow.pass_hidden and 0.2 <= slow.exec_s <= slow.duration_s
+    same = s.score(task, Extraction("ok", code=ref))     # judged from the reference's own run
+    assert same.pass_hidden and 0.1 <= same.exec_s < 0.2
+    assert "exec_s" not in slow.as_row()                  # a results-file field, not a column
+    assert s.score(task, Extraction("ok", code="def nap(x) return")).exec_s is None  # never ran
