@@ -380,11 +380,9 @@ def _scored_ids(wh: Any) -> set[str]:
 
 def _previous_results(wh: Any, samples: list[Sample]) -> dict[int, Any]:
     """ScoreResults already in the warehouse, so ``--out`` and the summary cover every sample."""
-    from dataclasses import fields
-
     from scorer import ScoreResult
 
-    names = [f.name for f in fields(ScoreResult) if f.name != "test_suite_hash"]
+    names = list(ScoreResult().as_row())   # the warehouse's columns (exec_s is not one)
     ids = ", ".join("'" + s.score_id + "'" for s in samples)  # 32-hex keys: safe to inline
     rows = {r["score_id"]: r for r in wh.sql(
         f"SELECT score_id, {', '.join(names)} FROM scores WHERE score_id IN ({ids})").to_pylist()}
