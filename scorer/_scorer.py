@@ -180,6 +180,7 @@ class Scorer:
             raw = _reference_run_as_candidate(task, plans, expected)
         else:
             raw = self._run_candidate(task, code, plans, expected)
+        groups = _group_keys(task)
         # values the codec could not carry: rerun those assertions as plain exec tests
         opaque = [p for p in plans if p.mode in ("assert_eq", "assert_eq_pair")
                   and raw[p.key].status == "passed" and _has_opaque(from_sandbox(raw[p.key].value))]
@@ -188,32 +189,22 @@ class Scorer:
             raw.update(self._run_tests(task, code, fallback, {}))
             by_fallback = {f.key: f for f in fallback}      # (plans are shared: never mutated)
             plans = [by_fallback.get(p.key, p) for p in plans]
-        by_key = {p.key: p for p in plans}
-        vis = self._judge_sequence(task, task.visible_tests, by_key, raw, expected)
-        hid = self._judge_hidden(task, by_key, raw, expected, vis)
+            by_key = {p.key: p for p in plans}
+        else:
+            by_key = _plans_by_key(task, plans)
+        vis = self._judge_sequence(task, groups[0], by_key, raw, expected)
+        hid = (self._judge_sequence(task, groups[1], by_key, raw, expected)
+               + self._judge_sequence(task, groups[2], by_key, raw, expected))
         result = _summarise(vis, hid, truncated)
         result.exec_s = sum(r.duration_s or 0.0 for r in raw.values())
         return result
 
-    def _judge_hidden(self, task: Task, by_key: dict[str, PlannedTest], raw: dict[str, TestResult],
-                      expected: dict[str, Expected], vis: list[_Outcome]) -> list[_Outcome]:
-        # EvalPlus: hidden = base + plus, judged as two groups (the atol state starts afresh
-        # for plus, as in upstream's second ``untrusted_check``).
-        n_base = task.metadata.get("n_base")
-        if not isinstance(n_base, int):
-            vkeys = [case_key(c) for c in task.visible_tests]
-            hkeys = [case_key(c) for c in task.hidden_tests]
-            n_base = len(vkeys) if vkeys and hkeys[:len(vkeys)] == vkeys else 0
-        hidden = task.hidden_tests
-        return (self._judge_sequence(task, hidden[:n_base], by_key, raw, expected)
-                + self._judge_sequence(task, hidden[n_base:], by_key, raw, expected))
-
-    def _judge_sequence(self, task: Task, cases: Iterable[TestCase], by_key: dict[str, PlannedTest],
+    def _judge_sequence(self, task: Task, keys: Iterable[str], by_key: dict[str, PlannedTest],
                         raw: dict[str, TestResult], expected: dict[str, Expected]) -> list[_Outcome]:
+        """One group of tests (``_group_keys``) in order, with EvalPlus's atol state."""
         group = EvalPlusGroup("mbpp" if "mbpp" in task.benchmark else "humaneval",
                               task.entry_point or "", float(task.atol or 0.0))
-        return [self._judge(task, by_key[case_key(c)], raw[case_key(c)], expected, group)
-                for c in cases]
+        return [self._judge(task, by_key[k], raw[k], expected, group) for k in keys]
 
     def _judge(self, task: Task, plan: PlannedTest, res: TestResult, expected: dict[str, Expected],
                group: EvalPlusGroup) -> _Outcome:
@@ -261,19 +252,12 @@ class Scorer:
 
     def _reference_outputs(self, task: Task, plans: list[PlannedTest]) -> dict[str, Expected]:
         """Outputs of the reference solution for call tests with unknown expected values."""
-        need = [p for p in plans if p.mode == "call" and not p.case.expected_known]
-        if not need:
-            return {}
-        keys = [_args_key(p.case) for p in need]
         # HELPERS in the key: cached digests are only comparable with the same digest code.
         # Memoised on the (frozen) task: hashing 1,000 inputs per sample adds up.
-        memo = task.__dict__.get("_codeharvest_refkey")
-        if memo is not None and memo[0] == len(keys):
-            cache_key = memo[1]
-        else:
-            cache_key = reference_key(f"{task.benchmark}/{task.task_id}", task.reference,
-                                      task.setup_code + HELPERS, task.entry_point, keys)
-            object.__setattr__(task, "_codeharvest_refkey", (len(keys), cache_key))
+        need, keys, cache_key = _memo(task, "_codeharvest_refkey", _target_of(plans),
+                                      lambda: _reference_inputs(task, plans))
+        if not need:
+            return {}
 
         dataset = "mbpp" if "mbpp" in task.benchmark else "humaneval"
         by_digest = not has_special_oracle(dataset, task.entry_point or "")
@@ -305,27 +289,16 @@ class Scorer:
             return out
 
         found = self.expected.get(cache_key, compute)
-        bad = [k for k, e in found.items() if not e.ok]
-        if bad and len(bad) == len(found):
+        if not any(e.ok for e in found.values()):
             raise RuntimeError(f"reference solution of {task.task_id} failed on every input: "
-                               f"{found[bad[0]].detail[:200]}")
+                               f"{next(iter(found.values())).detail[:200]}")
         return found
 
     def _run_candidate(self, task: Task, code: str, plans: list[PlannedTest],
                        expected: dict[str, Expected]) -> dict[str, TestResult]:
-        timeouts: dict[str, float] = {}
-        digest_plans = []
-        for p in plans:
-            if p.mode == "call" and not p.case.expected_known:
-                exp = expected[_args_key(p.case)]
-                timeouts[p.key] = max(self.timeout_floor_s, self.timeout_factor * exp.time_s)
-                if exp.digest is not None:
-                    p = replace(p, wrap=1)
-                else:
-                    cd = _compare_digest(task, exp, expected)
-                    if cd is not None:
-                        p = replace(p, wrap=cd[0])
-            digest_plans.append(p)
+        digest_plans, timeouts = _memo(task, "_codeharvest_runs", (_target_of(plans), expected,
+                                       self.timeout_floor_s, self.timeout_factor),
+                                       lambda: self._candidate_plans(task, plans, expected))
         before, after = split_setup(task.setup_code)
         setup = (HELPERS if expected else "") + before
         if not self.fast_fail:
@@ -335,7 +308,7 @@ class Scorer:
                                                   setup)
         # fast-fail: a first small round, then the rest; stop once a test has failed
         raw: dict[str, TestResult] = {}
-        by_key = {p.key: p for p in plans}
+        by_key = _plans_by_key(task, plans)
         first = _FAST_FAIL_FIRST_ROUND
         rounds = [digest_plans[:first], digest_plans[first:]]
         for n, round_plans in enumerate(rounds):
@@ -350,6 +323,25 @@ class Scorer:
                                             error="not run: fast-fail after a failing test")
                 break
         return raw
+
+    def _candidate_plans(self, task: Task, plans: list[PlannedTest], expected: dict[str, Expected]
+                         ) -> tuple[list[PlannedTest], dict[str, float]]:
+        """What a candidate runs (digest wraps where outputs are large) and its per-input time
+        limits: the same for every candidate of the task (memoised by the caller)."""
+        timeouts: dict[str, float] = {}
+        digest_plans = []
+        for p in plans:
+            if p.mode == "call" and not p.case.expected_known:
+                exp = expected[_args_key(p.case)]
+                timeouts[p.key] = max(self.timeout_floor_s, self.timeout_factor * exp.time_s)
+                if exp.digest is not None:
+                    p = replace(p, wrap=1)
+                else:
+                    cd = _compare_digest(task, exp, expected)
+                    if cd is not None:
+                        p = replace(p, wrap=cd[0])
+            digest_plans.append(p)
+        return digest_plans, timeouts
 
     def _by_value_where_no_digest(self, task: Task, program: str, plans: list[PlannedTest],
                                   raw: dict[str, TestResult], timeouts: dict[str, float],
@@ -371,21 +363,16 @@ class Scorer:
         if any(p.mode in ("assert_eq", "assert_eq_pair") and p.key in raw
                and _has_opaque(from_sandbox(raw[p.key].value)) for p in by_key.values()):
             return False  # decided later by re-running those as exec tests: keep going
-        ran = [c for c in task.visible_tests if case_key(c) in raw]
+        vis, base, plus = _group_keys(task)
+        ran = [k for k in vis if k in raw]
         if not all(o.passed for o in self._judge_sequence(task, ran, by_key, raw, expected)):
             return True
-        n_base = task.metadata.get("n_base")
-        hidden = task.hidden_tests
-        if not isinstance(n_base, int):
-            vkeys = [case_key(c) for c in task.visible_tests]
-            hkeys = [case_key(c) for c in hidden]
-            n_base = len(vkeys) if vkeys and hkeys[:len(vkeys)] == vkeys else 0
-        for group in (hidden[:n_base], hidden[n_base:]):
+        for group in (base, plus):
             seq = []
-            for c in group:  # the group's prefix that ran: its atol state is the final one
-                if case_key(c) not in raw:
+            for k in group:  # the group's prefix that ran: its atol state is the final one
+                if k not in raw:
                     break
-                seq.append(c)
+                seq.append(k)
             if not all(o.passed for o in self._judge_sequence(task, seq, by_key, raw, expected)):
                 return True
         return False
@@ -524,6 +511,56 @@ class Scorer:
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def _memo(task: Task, name: str, key: tuple | str, make: Any) -> Any:
+    """``make()``, memoised on the (frozen) task under ``name`` and ``key``. Keys may hold the
+    task's expected-outputs dict: it is compared by identity (the store hands out one per
+    task), and the memo keeps it alive, so its id is never reused."""
+    memo = task.__dict__.get(name)
+    if memo is None:
+        memo = {}
+        object.__setattr__(task, name, memo)
+    ident = tuple(id(k) if isinstance(k, dict) else k for k in key) if isinstance(key, tuple) else key
+    hit = memo.get(ident)
+    if hit is None:
+        hit = memo[ident] = (key, make())
+    return hit[1]
+
+
+def _target_of(plans: list[PlannedTest]) -> str:
+    """The call target the plans were made for (what distinguishes plan_tests' memo entries)."""
+    return next((p.target for p in plans if p.mode == "call"), "")
+
+
+def _reference_inputs(task: Task, plans: list[PlannedTest]) -> tuple[list[PlannedTest], list[str], str]:
+    """(call tests needing the reference, their input keys, the reference cache key)."""
+    need = [p for p in plans if p.mode == "call" and not p.case.expected_known]
+    keys = [_args_key(p.case) for p in need]
+    cache_key = reference_key(f"{task.benchmark}/{task.task_id}", task.reference,
+                              task.setup_code + HELPERS, task.entry_point, keys) if need else ""
+    return need, keys, cache_key
+
+
+def _plans_by_key(task: Task, plans: list[PlannedTest]) -> dict[str, PlannedTest]:
+    """Plans by key, memoised per call target (read-only: callers copy before changing)."""
+    return _memo(task, "_codeharvest_by_key", _target_of(plans), lambda: {p.key: p for p in plans})
+
+
+def _group_keys(task: Task) -> tuple[list[str], list[str], list[str]]:
+    """The keys of the visible tests, and of the hidden tests as EvalPlus's two groups (base,
+    then plus: the atol state starts afresh for plus, as in upstream's second
+    ``untrusted_check``); tasks without ``n_base`` have one hidden group unless their hidden
+    tests start with the visible ones."""
+    def make() -> tuple[list[str], list[str], list[str]]:
+        vis = [case_key(c) for c in task.visible_tests]
+        hid = [case_key(c) for c in task.hidden_tests]
+        n_base = task.metadata.get("n_base")
+        if not isinstance(n_base, int):
+            n_base = len(vis) if vis and hid[:len(vis)] == vis else 0
+        return vis, hid[:n_base], hid[n_base:]
+
+    return _memo(task, "_codeharvest_groups", "", make)
+
+
 def _is_the_reference(task: Task, code: str, plans: list[PlannedTest]) -> bool:
     """The candidate is the reference program itself and every test is a call whose expected
     output came from running the reference: that run (same program, set-up, sandbox and memory
@@ -559,11 +596,17 @@ def _drop_unreferenced(task: Task, plans: list[PlannedTest],
     to carry back from a sandbox (MBPP+ Mbpp/255: 1.66 million combinations, a 1 GB value).
     Such an input cannot tell a right program from a wrong one here, so it is not a test.
     """
+    if all(e.ok for e in expected.values()):
+        return task, plans
+    return _memo(task, "_codeharvest_dropped", (_target_of(plans), expected),
+                 lambda: _without_unreferenced(task, plans, expected))
+
+
+def _without_unreferenced(task: Task, plans: list[PlannedTest],
+                          expected: dict[str, Expected]) -> tuple[Task, list[PlannedTest]]:
     def keep(c: TestCase) -> bool:
         return c.kind != "call" or c.expected_known or expected[_args_key(c)].ok
 
-    if all(e.ok for e in expected.values()):
-        return task, plans
     vis = tuple(c for c in task.visible_tests if keep(c))
     n_base = task.metadata.get("n_base")
     meta = dict(task.metadata)

@@ -53,6 +53,16 @@ class Sample:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def default_workers() -> int:
+    """Half the CPUs this process may use (EvalPlus's default): each sandbox runs one program
+    at a time, and the other half is left to this process and the machine."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, cpus // 2)
+
+
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "codeharvest" / "expected"
@@ -65,7 +75,7 @@ def register(app: typer.Typer) -> None:
         benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark name (see `codeharvest benchmarks`)."),
         samples: Path = typer.Option(..., "--samples", "-s", help="JSONL of {task_id, solution|completion}."),
         sandbox: str = typer.Option("auto", "--sandbox", help="auto | docker | local"),
-        workers: int = typer.Option(1, "--workers", "-j", min=1, help="Sandboxes scoring in parallel (threads here; Ray scorer actors with --ray-address)."),
+        workers: int | None = typer.Option(None, "--workers", "-j", min=1, help="Sandboxes scoring in parallel (threads here; Ray scorer actors with --ray-address). Default: half the CPUs this process may use, as EvalPlus; never more than there are samples."),
         ray_address: str | None = typer.Option(None, "--ray-address", envvar="RAY_ADDRESS", help="Score on this Ray cluster with scorer actors (default: in this process)."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Write per-sample results (JSONL)."),
         model_id: str | None = typer.Option(None, "--model-id", help="Model id for warehouse rows (default: the samples file stem)."),
@@ -79,7 +89,7 @@ def register(app: typer.Typer) -> None:
 
 
 def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: str = "auto",
-              workers: int = 1, out: Path | None = None, model_id: str | None = None,
+              workers: int | None = None, out: Path | None = None, model_id: str | None = None,
               data_dir: Path | None = None, cache_dir: Path | None = None,
               fast_fail: bool = False, ray_address: str | None = None) -> dict[str, Any]:
     from benchmarks import load_tasks
@@ -95,13 +105,14 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
     warehouse_uri = state.warehouse if state is not None and getattr(state, "warehouse_given", False) else None
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
-    # The sandboxes start (about a second) while the samples and tests are read and checked;
+    records = list(_read_samples(samples_path))
+    workers = min(workers or default_workers(), max(1, len(records)))
+    # The sandboxes start (about a second) while the tests are read and the samples checked;
     # nothing is written before all input is valid, and a bad input closes them again.
     # (Ray is started in this thread, after the checks.)
     on_ray = _on_ray(ray_address)
     opening = None if on_ray else _start_pool(sandbox_kind, workers, run_id, cache, fast_fail=fast_fail)
     try:
-        records = list(_read_samples(samples_path))
         tasks = {t.task_id: t for t in load_tasks(benchmark, data_dir=data_dir)}
         unknown = sorted({r.task_id for r in records} - set(tasks), key=str)
         if unknown:

@@ -116,3 +116,25 @@ def test_workers_use_a_pool_of_scorer_actors(ray_session, samples, tmp_path, sha
     assert code == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["pass_hidden"] for r in rows] == [True, True, True, True, False, False, False]
+
+
+def test_default_workers_half_the_cpus_and_never_more_than_samples(samples, tmp_path, shared_data, capsys,
+                                                                  monkeypatch):
+    import collector.cli._score as score_cli
+
+    assert score_cli.default_workers() == max(1, len(__import__("os").sched_getaffinity(0)) // 2)
+    started = []
+    real = score_cli._ThreadPool
+
+    def counting(kind, workers, *a, **k):
+        started.append(workers)
+        return real(kind, workers, *a, **k)
+
+    monkeypatch.setattr(score_cli, "_ThreadPool", counting)
+    monkeypatch.setattr(score_cli, "_on_ray", lambda address: False)   # (Ray may run in this process)
+    monkeypatch.setattr(score_cli, "default_workers", lambda: 16)
+    two = tmp_path / "two.jsonl"
+    two.write_text("".join(samples.read_text().splitlines(keepends=True)[:2]))
+    assert run_cli(base_args(two, tmp_path, shared_data), capsys)[0] == 0
+    assert run_cli(base_args(samples, tmp_path, shared_data) + ["--workers", "3"], capsys)[0] == 0
+    assert started == [2, 3]       # 16 by default, but 2 samples need no more than 2 sandboxes

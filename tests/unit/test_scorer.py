@@ -279,3 +279,19 @@ def test_exec_s_is_the_programs_own_time_on_its_tests(tmp_path):
     assert same.pass_hidden and 0.1 <= same.exec_s < 0.2
     assert "exec_s" not in slow.as_row()                  # a results-file field, not a column
     assert s.score(task, Extraction("ok", code="def nap(x) return")).exec_s is None  # never ran
+
+
+def test_inputs_the_reference_cannot_answer_are_left_out_once_per_task(tmp_path, caplog):
+    cases = tuple(Case("call", args=[i], expected_known=False) for i in range(4))
+    ref = "def inv(x):\n    return 12 // (x - 2)\n"          # fails on x == 2
+    task = Task("humaneval-plus", "0.1.10", "HumanEval/w", "function", "python", "code_generation",
+                "inv", ref, visible_tests=cases[:2], hidden_tests=cases, entry_point="inv",
+                metadata={"n_base": 2})
+    s = Scorer(InProcessDouble(), cache_dir=tmp_path)
+    good = "def inv(x):\n    return 12 // (x - 2) if x != 2 else None\n"
+    bad = "def inv(x):\n    return 0\n"
+    with caplog.at_level("WARNING", logger="scorer._scorer"):
+        results = [s.score(task, Extraction("ok", code=c)) for c in (good, bad, good + "\n# again\n")]
+    assert [(r.hidden_passed, r.hidden_total, r.pass_hidden) for r in results] == [
+        (3, 3, True), (0, 3, False), (3, 3, True)]
+    assert sum("left out" in m for m in caplog.messages) == 1   # decided once per task, not per sample
