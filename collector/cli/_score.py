@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
         benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark name (see `codeharvest benchmarks`)."),
         samples: Path = typer.Option(..., "--samples", "-s", help="JSONL of {task_id, solution|completion}."),
         sandbox: str = typer.Option("auto", "--sandbox", help="auto | docker | local"),
-        workers: int | None = typer.Option(None, "--workers", "-j", min=1, help="Sandboxes scoring in parallel (threads here; Ray scorer actors with --ray-address). Default: half the CPUs this process may use, as EvalPlus; never more than there are samples."),
+        workers: int | None = typer.Option(None, "--workers", "-j", min=1, help="Sandboxes scoring in parallel (threads here; Ray scorer actors with --ray-address). Default: half the CPUs this process may use (of the cluster, on Ray), as EvalPlus; never more than there are samples."),
         ray_address: str | None = typer.Option(None, "--ray-address", envvar="RAY_ADDRESS", help="Score on this Ray cluster with scorer actors (default: in this process)."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Write per-sample results (JSONL)."),
         model_id: str | None = typer.Option(None, "--model-id", help="Model id for warehouse rows (default: the samples file stem)."),
@@ -106,12 +106,13 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
     records = list(_read_samples(samples_path))
-    workers = min(workers or default_workers(), max(1, len(records)))
+    most = max(1, len(records))      # never more sandboxes than samples
     # The sandboxes start (about a second) while the tests are read and the samples checked;
     # nothing is written before all input is valid, and a bad input closes them again.
     # (Ray is started in this thread, after the checks.)
     on_ray = _on_ray(ray_address)
-    opening = None if on_ray else _start_pool(sandbox_kind, workers, run_id, cache, fast_fail=fast_fail)
+    opening = None if on_ray else _start_pool(sandbox_kind, min(workers or default_workers(), most),
+                                              run_id, cache, fast_fail=fast_fail)
     try:
         tasks = {t.task_id: t for t in load_tasks(benchmark, data_dir=data_dir)}
         unknown = sorted({r.task_id for r in records} - set(tasks), key=str)
@@ -128,7 +129,8 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
             opening.add_done_callback(_close_started_pool)
         raise
     pool = opening.result() if opening is not None else _RayPool(
-        sandbox_kind, workers, run_id, cache, fast_fail=fast_fail, address=ray_address)
+        sandbox_kind, workers, most, run_id, cache, fast_fail=fast_fail, address=ray_address)
+    workers = pool.workers
     try:
         describe, limits = pool.describe()
         wh = _open_warehouse(warehouse_uri) if warehouse_uri else None
@@ -246,6 +248,7 @@ class _ThreadPool:
         from scorer import ThreadedScorer
         from scorer.sandbox import open_sandbox
 
+        self.workers = workers
         self.pool = ThreadedScorer(lambda: open_sandbox(kind, run_id=run_id).start(), workers,
                                    cache_dir=cache, fast_fail=fast_fail)
 
@@ -261,10 +264,11 @@ class _ThreadPool:
 
 
 class _RayPool:
-    """A pool of ScorerActors; samples of one task go to one actor (its reference runs once)."""
+    """A pool of ScorerActors; samples of one task go to one actor (its reference runs once).
+    ``workers`` None: half the cluster's CPUs (not this machine's), at most ``most``."""
 
-    def __init__(self, kind: str, workers: int, run_id: str, cache: Path, fast_fail: bool = False,
-                 address: str | None = None) -> None:
+    def __init__(self, kind: str, workers: int | None, most: int, run_id: str, cache: Path,
+                 fast_fail: bool = False, address: str | None = None) -> None:
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -278,11 +282,14 @@ class _RayPool:
             if address:
                 ray.init(address=address, log_to_driver=False, configure_logging=False)
             else:
-                ray.init(num_cpus=max(workers, os.cpu_count() or 1), include_dashboard=False,
+                ray.init(num_cpus=max(workers or 1, os.cpu_count() or 1), include_dashboard=False,
                          log_to_driver=False, configure_logging=False)
+        if workers is None:
+            workers = max(1, int(ray.cluster_resources().get("CPU", 2)) // 2)
+        self.workers = min(workers, most)
         extra = {"fast_fail": True} if fast_fail else {}
         self.actors = [ScorerActor.remote(kind, run_id=run_id, cache_dir=str(cache), **extra)
-                       for _ in range(workers)]
+                       for _ in range(self.workers)]
 
     def describe(self) -> tuple[str, str]:
         a = self.actors[0]

@@ -118,6 +118,23 @@ def test_workers_use_a_pool_of_scorer_actors(ray_session, samples, tmp_path, sha
     assert [r["pass_hidden"] for r in rows] == [True, True, True, True, False, False, False]
 
 
+def test_ray_default_workers_half_the_cluster_cpus(ray_session, samples, tmp_path, shared_data, capsys,
+                                                   monkeypatch):
+    import collector.cli._score as score_cli
+
+    pools = []
+    real = score_cli._RayPool
+
+    def recording(*a, **k):
+        pools.append(real(*a, **k))
+        return pools[-1]
+
+    monkeypatch.setattr(score_cli, "_RayPool", recording)
+    assert run_cli(base_args(samples, tmp_path, shared_data), capsys)[0] == 0
+    cpus = int(ray_session.cluster_resources()["CPU"])
+    assert pools[0].workers == min(max(1, cpus // 2), 7) and len(pools[0].actors) == pools[0].workers
+
+
 def test_default_workers_half_the_cpus_and_never_more_than_samples(samples, tmp_path, shared_data, capsys,
                                                                   monkeypatch):
     import collector.cli._score as score_cli
