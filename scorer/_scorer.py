@@ -460,7 +460,8 @@ class Scorer:
                         results[p.key] = TestResult(p.key, res.status, error=res.error,
                                                     stdout=res.stdout, stderr=res.stderr)
                     continue
-                entries = _batch_entries(from_sandbox(res.value)) if res is not None and res.status == "passed" else None
+                # (values stay as the codec gave them: judging converts each once, from_sandbox)
+                entries = _batch_entries(res.value) if res is not None and res.status == "passed" else None
                 if not _valid_batch(entries, len(chunk)):
                     results.update(self._run_tests(task, program, [replace(p, batched=False) for p in chunk],
                                                    timeouts, stop_after=stop_after, setup=setup))
