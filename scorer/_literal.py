@@ -30,7 +30,7 @@ def to_source(value: Any) -> str:
         return f"complex({to_source(value.real)}, {to_source(value.imag)})"
     # C speed for flat lists (HumanEval+ inputs: thousands of numbers or strings): where the
     # codec would carry them as they are, their repr is valid source too
-    if (t is list or t is tuple) and _repr_is_source(value):
+    if (t is list or t is tuple) and len(value) > 8 and plain_list(value):
         return repr(value)
     if t is list:
         return "[" + ", ".join(to_source(v) for v in value) + "]"
@@ -45,25 +45,6 @@ def to_source(value: Any) -> str:
     if t is dict:
         return "{" + ", ".join(f"{to_source(k)}: {to_source(v)}" for k, v in value.items()) + "}"
     raise ScorerError(f"test input of type {t.__name__} cannot be sent to the sandbox")
-
-
-def _repr_is_source(items: list | tuple) -> bool:
-    """A flat list/tuple whose ``repr`` is what ``to_source`` would write: str/bool/None,
-    ints within the untagged range, finite floats (a loop for short ones, C speed for long)."""
-    if len(items) > 8:
-        return plain_list(items)
-    for v in items:
-        t = type(v)
-        if t is str or t is bool or v is None:
-            continue
-        if t is int:
-            if -(1 << 62) < v < (1 << 62):
-                continue
-            return False
-        if t is float and math.isfinite(v):
-            continue
-        return False
-    return True
 
 
 # --- tagged JSON (cache of expected outputs; trusted values only) ---------------------------

@@ -97,8 +97,6 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
 
     if sandbox_kind not in SANDBOX_KINDS:
         raise ScorerError(f"--sandbox must be one of {', '.join(SANDBOX_KINDS)}, not {sandbox_kind!r}")
-    if not samples_path.is_file():
-        raise ScorerError(f"samples file not found: {samples_path}")
     model = model_id or samples_path.stem
     run_id = f"score-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     cache = cache_dir or default_cache_dir()
