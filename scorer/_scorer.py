@@ -43,7 +43,10 @@ _STATUS_KIND = {
     "timeout": "timeout", "memory_limit": "memory_limit", "output_limit": "output_limit",
     "killed": "runtime_error", "not_run": "not_run",
 }
-_FAST_FAIL_FIRST_ROUND = 64
+# fast-fail: batch sizes grow from this (each batch is judged as it streams back, so a program
+# failing its first inputs stops after a few, however slow its later inputs)
+_FAST_FAIL_FIRST_BATCH = 4
+_NOT_RUN = "not run: fast-fail after a failing test"
 _REFERENCE_TIMEOUT_S = 10.0
 
 
@@ -296,7 +299,7 @@ class Scorer:
 
     def _run_candidate(self, task: Task, code: str, plans: list[PlannedTest],
                        expected: dict[str, Expected]) -> dict[str, TestResult]:
-        digest_plans, timeouts = _memo(task, "_codeharvest_runs", (_target_of(plans), expected,
+        digest_plans, timeouts, run_by_key = _memo(task, "_codeharvest_runs", (_target_of(plans), expected,
                                        self.timeout_floor_s, self.timeout_factor),
                                        lambda: self._candidate_plans(task, plans, expected))
         before, after = split_setup(task.setup_code)
@@ -306,28 +309,19 @@ class Scorer:
                                   stop_after=self.max_timeouts, setup=setup)
             return self._by_value_where_no_digest(task, code + after, digest_plans, raw, timeouts,
                                                   setup)
-        # fast-fail: a first small round, then the rest; stop once a test has failed
-        raw: dict[str, TestResult] = {}
-        by_key = _plans_by_key(task, plans)
-        first = _FAST_FAIL_FIRST_ROUND
-        rounds = [digest_plans[:first], digest_plans[first:]]
-        for n, round_plans in enumerate(rounds):
-            if not round_plans:
-                continue
-            got = self._run_tests(task, code + after, round_plans, timeouts, stop_after=1, setup=setup)
-            raw.update(self._by_value_where_no_digest(task, code + after, round_plans, got, timeouts,
-                                                      setup))
-            if n + 1 < len(rounds) and self._any_failed(task, by_key, raw, expected):
-                for p in (q for r in rounds[n + 1:] for q in r):
-                    raw[p.key] = TestResult(p.key, "not_run",
-                                            error="not run: fast-fail after a failing test")
-                break
-        return raw
+        # fast-fail: results are judged as they stream back; the job stops at a first failure
+        watch = _FailureWatch(self, task, run_by_key, expected)
+        raw = self._run_tests(task, code + after, digest_plans, timeouts, stop_after=1,
+                              setup=setup, watch=watch)
+        if watch.failed:
+            return raw
+        return self._by_value_where_no_digest(task, code + after, digest_plans, raw, timeouts, setup)
 
     def _candidate_plans(self, task: Task, plans: list[PlannedTest], expected: dict[str, Expected]
-                         ) -> tuple[list[PlannedTest], dict[str, float]]:
-        """What a candidate runs (digest wraps where outputs are large) and its per-input time
-        limits: the same for every candidate of the task (memoised by the caller)."""
+                         ) -> tuple[list[PlannedTest], dict[str, float], dict[str, PlannedTest]]:
+        """What a candidate runs (digest wraps where outputs are large), its per-input time
+        limits and those plans by key: the same for every candidate of the task (memoised by
+        the caller)."""
         timeouts: dict[str, float] = {}
         digest_plans = []
         for p in plans:
@@ -341,7 +335,7 @@ class Scorer:
                     if cd is not None:
                         p = replace(p, wrap=cd[0])
             digest_plans.append(p)
-        return digest_plans, timeouts
+        return digest_plans, timeouts, {p.key: p for p in digest_plans}
 
     def _by_value_where_no_digest(self, task: Task, program: str, plans: list[PlannedTest],
                                   raw: dict[str, TestResult], timeouts: dict[str, float],
@@ -354,37 +348,16 @@ class Scorer:
             raw.update(self._run_tests(task, program, again, timeouts, stop_after=None, setup=setup))
         return raw
 
-    def _any_failed(self, task: Task, by_key: dict[str, PlannedTest], raw: dict[str, TestResult],
-                    expected: dict[str, Expected]) -> bool:
-        """Whether a test run so far fails, judged as the final verdict judges it (in order,
-        per group, over the tests that ran)."""
-        if any(r.status != "passed" for r in raw.values()):
-            return True
-        if any(p.mode in ("assert_eq", "assert_eq_pair") and p.key in raw
-               and _has_opaque(from_sandbox(raw[p.key].value)) for p in by_key.values()):
-            return False  # decided later by re-running those as exec tests: keep going
-        vis, base, plus = _group_keys(task)
-        ran = [k for k in vis if k in raw]
-        if not all(o.passed for o in self._judge_sequence(task, ran, by_key, raw, expected)):
-            return True
-        for group in (base, plus):
-            seq = []
-            for k in group:  # the group's prefix that ran: its atol state is the final one
-                if k not in raw:
-                    break
-                seq.append(k)
-            if not all(o.passed for o in self._judge_sequence(task, seq, by_key, raw, expected)):
-                return True
-        return False
-
     def _run_tests(self, task: Task, program: str, plans: list[PlannedTest],
                    timeouts: dict[str, float], stop_after: int | None = None,
-                   setup: str | None = None) -> dict[str, TestResult]:
-        """Run planned tests in chunks; after ``stop_after`` timeouts the rest are not run."""
+                   setup: str | None = None, watch: "_FailureWatch | None" = None
+                   ) -> dict[str, TestResult]:
+        """Run planned tests in chunks; after ``stop_after`` timeouts the rest are not run.
+        With ``watch`` (fast-fail), results stream back and nothing runs after a failure."""
         results: dict[str, TestResult] = {}
         calls = [p for p in plans if p.mode == "call" and p.batched]
         if calls and self.batch_size > 1:
-            results.update(self._run_batched(task, program, calls, timeouts, stop_after, setup))
+            results.update(self._run_batched(task, program, calls, timeouts, stop_after, setup, watch))
             plans = [p for p in plans if not (p.mode == "call" and p.batched)]
             if not plans:
                 return results
@@ -395,6 +368,9 @@ class Scorer:
         n_timeouts = 0
         for isolation, group in groups:
             for chunk in _chunks(group, self.chunk_size, progressive=stop_after is not None):
+                if watch is not None and watch.failed:
+                    results.update((p.key, TestResult(p.key, "not_run", error=_NOT_RUN)) for p in chunk)
+                    continue
                 if stop_after is not None and n_timeouts >= stop_after:
                     for p in chunk:
                         results[p.key] = TestResult(p.key, "timeout",
@@ -404,22 +380,30 @@ class Scorer:
                 job = SandboxJob(program=program, tests=tests, limits=self.base_limits,
                                  setup=(task.setup_code or "") if setup is None else setup,
                                  isolation=isolation)
-                job_result = self._run_job(job)
+                on_test = None
+                if watch is not None:
+                    def on_test(n: int, r: TestResult, chunk: list[PlannedTest] = chunk) -> bool:
+                        return watch.feed({chunk[n].key: r})
+                job_result = self._run_job(job, on_test)
                 got = {t.id: t for t in job_result.tests}
                 for p in chunk:
                     r = got.get(p.key)
                     if r is None:
                         raise _SandboxFailure(f"sandbox returned no result for test {p.key}")
+                    if r.status == "cancelled":
+                        r = TestResult(p.key, "not_run", error=_NOT_RUN)
                     results[p.key] = r
                     n_timeouts += r.status == "timeout"
         return results
 
     def _run_batched(self, task: Task, program: str, plans: list[PlannedTest],
                      timeouts: dict[str, float], stop_after: int | None,
-                     setup: str | None) -> dict[str, TestResult]:
+                     setup: str | None, watch: "_FailureWatch | None" = None) -> dict[str, TestResult]:
         """Call tests, many per sandbox test (``BATCH_FN``); a batch that fails as a whole is
         re-run one test at a time, so a program cannot dodge its per-input limits. Inputs a
-        batch defers (its values would not fit one report) go to a further job."""
+        batch defers (its values would not fit one report) go to a further job. With
+        ``watch`` (fast-fail), batches grow from a few inputs and each is judged as it
+        streams back: the job stops at a first failure."""
         results: dict[str, TestResult] = {}
         setup = HELPERS + (task.setup_code or "") if setup is None else setup
         if BATCH_FN not in setup:
@@ -427,8 +411,12 @@ class Scorer:
         n_timeouts = 0
         pending = plans
         while pending:
+            if watch is not None and watch.failed:
+                results.update((p.key, TestResult(p.key, "not_run", error=_NOT_RUN)) for p in pending)
+                break
             deferred: list[PlannedTest] = []
-            chunks = [pending[i:i + self.batch_size] for i in range(0, len(pending), self.batch_size)]
+            chunks = _batches(pending, self.batch_size,
+                              _FAST_FAIL_FIRST_BATCH if watch is not None else self.batch_size)
             left = None if stop_after is None else max(stop_after - n_timeouts, 0)
             limits = [[timeouts.get(p.key, self.default_timeout_s) for p in chunk] for chunk in chunks]
             inputs = _marshalled_batches(chunks, limits)
@@ -444,15 +432,36 @@ class Scorer:
                                          timeout_s=min(sum(limits[n]), 60.0) + 5.0))
             job = SandboxJob(program=program, tests=tuple(tests), limits=self.base_limits,
                              setup=setup, isolation="shared", inputs=inputs)
-            got = {t.id: t for t in self._run_job(job).tests}
+            streamed: dict[int, tuple[dict[str, TestResult], list[PlannedTest]]] = {}
+            on_test = None
+            if watch is not None:
+                def on_test(n: int, res: TestResult) -> bool:
+                    if n == 0:          # (again, after a broken runner: this job afresh)
+                        streamed.clear()
+                    entries = _batch_entries(res.value) if res.status == "passed" else None
+                    if not _valid_batch(entries, len(chunks[n])):
+                        return watch.failed     # settled after the job
+                    streamed[n] = _batch_results(chunks[n], entries)
+                    return watch.feed(streamed[n][0])
+            got = {t.id: t for t in self._run_job(job, on_test).tests}
             load_failure = _failed_loading(list(got.values()))
             for n, chunk in enumerate(chunks):
+                res = got.get(f"batch{n}")
+                if res is not None and res.status == "cancelled" or (
+                        watch is not None and watch.failed and n not in streamed):
+                    results.update((p.key, TestResult(p.key, "not_run", error=_NOT_RUN)) for p in chunk)
+                    continue
+                if n in streamed:
+                    done, later = streamed[n]
+                    results.update(done)
+                    deferred += later
+                    n_timeouts += sum(r.status == "timeout" for r in done.values())
+                    continue
                 if stop_after is not None and n_timeouts >= stop_after:
                     for p in chunk:
                         results[p.key] = TestResult(p.key, "timeout",
                                                     error="not run: too many timeouts before")
                     continue
-                res = got.get(f"batch{n}")
                 if res is not None and load_failure:
                     # the program itself did not load: every input fails the same way, and
                     # re-running them one at a time (below) would only load it again
@@ -467,18 +476,10 @@ class Scorer:
                                                    timeouts, stop_after=stop_after, setup=setup))
                     n_timeouts += sum(results[p.key].status == "timeout" for p in chunk)
                     continue
-                for p, (status, value, took) in zip(chunk, entries):
-                    if status == "deferred":
-                        deferred.append(p)
-                    elif status == "skipped":
-                        results[p.key] = TestResult(p.key, "timeout",
-                                                    error="not run: too many timeouts before")
-                    elif status == "passed":
-                        results[p.key] = TestResult(p.key, "passed", duration_s=float(took), value=value)
-                    else:
-                        results[p.key] = TestResult(p.key, status, duration_s=float(took),
-                                                    error=value if isinstance(value, str) else "")
-                    n_timeouts += status == "timeout"
+                done, later = _batch_results(chunk, entries)
+                results.update(done)
+                deferred += later
+                n_timeouts += sum(r.status == "timeout" for r in done.values())
             if len(deferred) == len(pending):  # no progress: cannot happen with a sane helper
                 raise _SandboxFailure("batch deferred every input")
             pending = deferred
@@ -495,11 +496,11 @@ class Scorer:
                 3: f"{STR_DIGEST_FN}({expr})", 4: f"{VALUE_DIGEST_FN}({expr})"}.get(plan.wrap, expr)
         return SandboxTest(plan.key, "eval", code=code, timeout_s=t)
 
-    def _run_job(self, job: SandboxJob) -> JobResult:
+    def _run_job(self, job: SandboxJob, on_test: Any = None) -> JobResult:
         last = ""
         for _attempt in range(2):  # one retry: a container may have been replaced meanwhile
             try:
-                res = self.sandbox.run(job)
+                res = self.sandbox.run(job) if on_test is None else self.sandbox.run(job, on_test)
             except Exception as exc:  # the sandbox itself broke
                 last = f"{type(exc).__name__}: {exc}"
                 continue
@@ -699,6 +700,81 @@ def _batch_entries(value: Any) -> list | None:
             and len(value[0]) == len(value[1]) == len(value[2])):
         return list(zip(*value))
     return None
+
+
+def _batch_results(chunk: list[PlannedTest], entries: list
+                   ) -> tuple[dict[str, TestResult], list[PlannedTest]]:
+    """One valid batch's answers as results, and the inputs it deferred to a further job.
+    (Values stay as the codec gave them: judging converts each once, ``from_sandbox``.)"""
+    done: dict[str, TestResult] = {}
+    deferred = []
+    for p, (status, value, took) in zip(chunk, entries):
+        if status == "deferred":
+            deferred.append(p)
+        elif status == "skipped":
+            done[p.key] = TestResult(p.key, "timeout", error="not run: too many timeouts before")
+        elif status == "passed":
+            done[p.key] = TestResult(p.key, "passed", duration_s=float(took), value=value)
+        else:
+            done[p.key] = TestResult(p.key, status, duration_s=float(took),
+                                     error=value if isinstance(value, str) else "")
+    return done, deferred
+
+
+def _batches(plans: list[PlannedTest], size: int, first: int) -> list[list[PlannedTest]]:
+    """Batches of ``size``; or growing from ``first`` (doubling) up to ``size``."""
+    out, start, n = [], 0, max(1, min(first, size))
+    while start < len(plans):
+        out.append(plans[start:start + n])
+        start += n
+        n = min(size, n * 2)
+    return out
+
+
+class _FailureWatch:
+    """Fast-fail: judges results as they stream back, per group in order with the group's
+    atol state, exactly as the final verdict judges them; ``failed`` once a test fails.
+    A result that cannot be judged yet (a value to be fetched again, see
+    ``_by_value_where_no_digest``; an opaque value) holds its group's judging there. It only
+    decides when to stop: the verdict is judged afresh from the final results (a job re-run
+    after a broken runner feeds its results again; what was judged before stays judged)."""
+
+    def __init__(self, scorer: "Scorer", task: Task, by_key: dict[str, PlannedTest],
+                 expected: dict[str, Expected]) -> None:
+        self.scorer, self.task, self.by_key, self.expected = scorer, task, by_key, expected
+        self.groups = [g for g in _group_keys(task) if g]
+        self.raw: dict[str, TestResult] = {}
+        self.cursors = [0] * len(self.groups)
+        dataset = "mbpp" if "mbpp" in self.task.benchmark else "humaneval"
+        self.judges = [EvalPlusGroup(dataset, self.task.entry_point or "", float(self.task.atol or 0.0))
+                       for _ in self.groups]
+        self.failed = False
+
+    def feed(self, results: dict[str, TestResult]) -> bool:
+        """Take new results; True once some test has failed."""
+        if self.failed:
+            return True
+        self.raw.update(results)
+        raw, judge = self.raw, self.scorer._judge
+        for g, keys in enumerate(self.groups):
+            i = self.cursors[g]
+            while i < len(keys) and keys[i] in raw:
+                plan, res = self.by_key[keys[i]], raw[keys[i]]
+                if res.status == "passed" and _undecided(plan, res):
+                    break
+                if not judge(self.task, plan, res, self.expected, self.judges[g]).passed:
+                    self.failed = True
+                    return True
+                i += 1
+            self.cursors[g] = i
+        return False
+
+
+def _undecided(plan: PlannedTest, res: TestResult) -> bool:
+    """A passed result whose verdict needs another run first."""
+    if plan.wrap == 4 and res.value is None:
+        return True
+    return plan.mode in ("assert_eq", "assert_eq_pair") and _has_opaque(from_sandbox(res.value))
 
 
 def _valid_batch(entries: Any, n: int) -> bool:

@@ -5,9 +5,10 @@ import base64
 import logging
 import socket
 import threading
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .._errors import ScorerError
 from ._channel import Channel, ChannelError
@@ -19,7 +20,9 @@ log = logging.getLogger("scorer.sandbox")
 DEFAULT_IMAGE = "codeharvest-sandbox:latest"
 _KINDS = ("exec", "eval", "stdio")
 _STATUSES = ("passed", "failed", "runtime_error", "syntax_error", "timeout", "memory_limit",
-             "output_limit", "killed")
+             "output_limit", "killed", "cancelled")
+# on_test(index, result) -> True to stop the job (its unfinished tests come back "cancelled")
+OnTest = Callable[[int, TestResult], bool]
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,15 @@ class Sandbox(ABC):
             self._ensure()
         return self
 
-    def run(self, job: SandboxJob) -> JobResult:
+    def run(self, job: SandboxJob, on_test: OnTest | None = None) -> JobResult:
+        """Run ``job``. With ``on_test``, results stream back one test at a time as they
+        finish; ``on_test`` returning True stops the job: the test running then and those
+        after it come back ``cancelled`` (a fast-fail scorer stops at a first failure without
+        waiting for the rest). After a broken runner the job runs again from its first test,
+        so ``on_test`` sees index 0 again."""
         payload = encode_job(job)
+        if on_test is not None:
+            payload["stream"] = True
         deadline = job_deadline_s(job)
         errors: list[str] = []
         with self._lock:
@@ -112,6 +122,8 @@ class Sandbox(ABC):
             for attempt in (1, 2):
                 try:
                     channel = self._ensure()
+                    if on_test is not None:
+                        return self._streamed(channel, job, payload, deadline, on_test)
                     resp = channel.call({"op": "run", "job": payload}, deadline)
                     if resp.get("status") != "ok":
                         raise SandboxBroken(str(resp.get("error") or "runner reported an error"))
@@ -170,25 +182,37 @@ class Sandbox(ABC):
         self.restarts += 1
         self._stop()
 
+    def _streamed(self, channel: Channel, job: SandboxJob, payload: dict[str, Any],
+                  deadline: float, on_test: OnTest) -> JobResult:
+        end = time.monotonic() + deadline
+        channel.send({"op": "run", "job": payload}, deadline)
+        out: list[TestResult] = []
+        stopping = False
+        while True:
+            msg = channel.recv(max(end - time.monotonic(), 0.001))
+            status = msg.get("status")
+            if status == "partial":
+                if msg.get("index") != len(out) or len(out) >= len(job.tests):
+                    raise SandboxBroken("runner streamed a result out of order")
+                result = _test_result(job.tests[len(out)], msg.get("test"))
+                out.append(result)
+                if not stopping and on_test(len(out) - 1, result):
+                    stopping = True
+                    channel.send({"op": "cancel"}, 10.0)
+            elif status == "ok":
+                if msg.get("streamed") != len(job.tests) or len(out) != len(job.tests):
+                    raise SandboxBroken("runner answered with the wrong number of results")
+                return self._job_result(job, out)
+            else:
+                raise SandboxBroken(str(msg.get("error") or "runner reported an error"))
+
     def _result(self, job: SandboxJob, resp: dict[str, Any]) -> JobResult:
         raw = resp.get("tests")
         if not isinstance(raw, list) or len(raw) != len(job.tests):
             raise SandboxBroken("runner answered with the wrong number of results")
-        out = []
-        for t, r in zip(job.tests, raw):
-            if not isinstance(r, dict) or r.get("id") != t.id or r.get("status") not in _STATUSES:
-                raise SandboxBroken("runner answered with a malformed result")
-            status, error, value = r["status"], str(r.get("error") or ""), None
-            if t.kind == "eval" and status == "passed":
-                try:
-                    value = decode_value(r.get("value"))
-                except (ValueDecodeError, RecursionError) as exc:
-                    status, error = "failed", f"tampered: undecodable value ({exc})"
-            sig = r.get("exit_signal")
-            out.append(TestResult(id=t.id, status=status, duration_s=float(r.get("duration_s") or 0.0),
-                                  value=value, stdout=str(r.get("stdout") or ""),
-                                  stderr=str(r.get("stderr") or ""),
-                                  exit_signal=sig if isinstance(sig, int) else None, error=error))
+        return self._job_result(job, [_test_result(t, r) for t, r in zip(job.tests, raw)])
+
+    def _job_result(self, job: SandboxJob, out: list[TestResult]) -> JobResult:
         limits = job.limits.as_dict()
         own = [t.timeout_s for t in job.tests if t.timeout_s is not None]
         if own:
@@ -196,3 +220,19 @@ class Sandbox(ABC):
         limits["isolation"] = job.isolation
         return JobResult(status="ok", tests=out, backend=self.describe(), host=self.host,
                          limits=limits, error="")
+
+
+def _test_result(t: Any, r: Any) -> TestResult:
+    """The runner's answer for test ``t``, checked; the value decoded."""
+    if not isinstance(r, dict) or r.get("id") != t.id or r.get("status") not in _STATUSES:
+        raise SandboxBroken("runner answered with a malformed result")
+    status, error, value = r["status"], str(r.get("error") or ""), None
+    if t.kind == "eval" and status == "passed":
+        try:
+            value = decode_value(r.get("value"))
+        except (ValueDecodeError, RecursionError) as exc:
+            status, error = "failed", f"tampered: undecodable value ({exc})"
+    sig = r.get("exit_signal")
+    return TestResult(id=t.id, status=status, duration_s=float(r.get("duration_s") or 0.0),
+                      value=value, stdout=str(r.get("stdout") or ""), stderr=str(r.get("stderr") or ""),
+                      exit_signal=sig if isinstance(sig, int) else None, error=error)

@@ -9,7 +9,12 @@ forbids signalling/ptracing the runner, and only then load the untrusted program
 Channel (host <-> runner): length-prefixed JSON frames (4-byte big-endian length) over
 ``--socket PATH`` (a Unix socket in a bind-mounted directory; Docker backend) or ``--stdio``
 (the runner's stdin/stdout pipes; local backend). Requests: ``{"op": "ping"}`` and
-``{"op": "run", "job": {...}}``; the runner answers each with one frame.
+``{"op": "run", "job": {...}}``; the runner answers each with one frame. A job with
+``"stream": true`` is answered test by test instead: one ``{"status": "partial", "index": i,
+"test": {...}}`` frame per test as it finishes, then ``{"status": "ok", "streamed": n}``;
+meanwhile the host may send ``{"op": "cancel"}`` (it has seen enough, e.g. a first failing
+test): the running child is killed and every test not finished is answered ``cancelled``. A
+cancel that arrives after its job ended is dropped unanswered.
 
 Channel (runner <-> child): fd 3 carries test messages runner -> child, fd 4 carries reports
 child -> runner; the child's fds 1/2 are pipes the runner drains and caps.
@@ -787,8 +792,9 @@ class _Child:
         self.alive, self.status, self.maxrss_kb = False, status, ru.ru_maxrss
         return True
 
-    def wait(self, deadline):
-        """Wait for the next report frame: ("report", msg) | ("timeout",) | ("output_limit",) | ("exited",)."""
+    def wait(self, deadline, host_fd=None):
+        """Wait for the next report frame: ("report", msg) | ("timeout",) | ("output_limit",) |
+        ("exited",) | ("host",): ``host_fd`` (a streamed job's channel) has a frame to read."""
         msg = self._frame()
         if msg is not None:
             return ("report", msg)
@@ -808,6 +814,8 @@ class _Child:
                 p.register(self.ctl, select.POLLOUT)
             if self.pidfd is not None and self.alive:
                 p.register(self.pidfd, select.POLLIN)
+            if host_fd is not None:
+                p.register(host_fd, select.POLLIN)
             timeout_ms = max(1, int((deadline - now) * 1000) + 1)
             if self.pidfd is None:
                 timeout_ms = min(timeout_ms, 20)
@@ -855,6 +863,8 @@ class _Child:
                         return ("report", msg)
                     self.drain_all()
                     return ("exited",)
+            if host_fd is not None and any(fd == host_fd for fd, _ in events):
+                return ("host",)
 
     def drain_all(self):
         ok1 = self._drain(self.out, self.stdout)
@@ -944,6 +954,9 @@ class Runner:
         self.limits_mb = 0
         self.dying = []
         self.spares = []
+        self.host_rfd = self.host_wfd = None   # the channel, for streamed jobs (see _serve)
+        self.host_fd = None                     # watched for a cancel while a streamed job runs
+        self.host_gone = False
         # Children forked ahead, off the hot path (most per-test jobs run without a fork).
         # Under a CPU quota (Docker) they cost more than they save: while a spare shares the
         # runner's pages, every page the runner writes is copied (measured: ~0.3 ms a job).
@@ -1214,13 +1227,34 @@ class Runner:
         limits = job["limits"]
         self.limits_mb = limits["memory_mb"]
         shared = job.get("isolation") == "shared"
+        stream = bool(job.get("stream")) and self.host_wfd is not None
+        self.host_fd = self.host_rfd if stream else None
         results = [None] * len(tests)
         load_failure = None
+        cancelled = False
         i = 0
+
+        def emit(upto):             # streamed jobs: tests [sent, upto) as they finish
+            while stream and emit.sent < upto:
+                r = dict(results[emit.sent])
+                r.pop("_dead", None)
+                try:
+                    send_frame(self.host_wfd, {"status": "partial", "index": emit.sent, "test": r})
+                except OSError:
+                    self.host_gone = True
+                emit.sent += 1
+        emit.sent = 0
         while i < len(tests):
+            if cancelled or self.host_gone:
+                results[i] = {"id": tests[i]["id"], "status": "cancelled", "duration_s": 0.0,
+                              "value": None, "exit_signal": None,
+                              "error": "not run: the host stopped the job"}
+                i += 1
+                continue
             if load_failure is not None:
                 results[i] = dict(load_failure, id=tests[i]["id"])
                 i += 1
+                emit(i)
                 continue
             group = tests[i:] if shared else tests[i:i + 1]
             cpu_s = sum(2 * self._timeout(t, limits) for t in group)
@@ -1231,10 +1265,16 @@ class Runner:
             try:
                 load_failure = self._load(child, tests[i], limits)
                 if load_failure is not None:
+                    if load_failure.get("status") == "cancelled":
+                        load_failure, cancelled = None, True
                     continue
                 for t in group:
                     results[i] = self._run_test(child, t, limits)
+                    if results[i]["status"] == "cancelled":
+                        cancelled = True
+                        break
                     i += 1
+                    emit(i)
                     if not child.alive or results[i - 1].get("_dead"):
                         break
             finally:
@@ -1243,9 +1283,23 @@ class Runner:
                 child.kill(block=False)
                 if child.alive:
                     self.dying.append(child)
+        emit(len(tests))
+        self.host_fd = None
+        if stream:
+            return {"status": "ok", "streamed": len(tests), "seccomp": self.seccomp}
         for r in results:
             r.pop("_dead", None)
         return {"status": "ok", "tests": results, "seccomp": self.seccomp}
+
+    def _host_frame(self):
+        """A frame the host sent during a streamed job: a cancel (anything else, or the
+        channel closing, stops the job as well)."""
+        try:
+            read_frame(self.host_rfd)
+        except (ValueError, OSError):
+            self.host_gone = True
+        except Exception:  # noqa: BLE001 - malformed JSON: still a stop
+            pass
 
     @staticmethod
     def _timeout(t, limits):
@@ -1255,9 +1309,12 @@ class Runner:
     def _load(self, child, first, limits):
         """None when the program loaded; else the failure every remaining test inherits."""
         t0 = time.monotonic()
-        ev = child.wait(t0 + self._timeout(first, limits))
+        ev = child.wait(t0 + self._timeout(first, limits), self.host_fd)
         took = time.monotonic() - t0
         base = {"duration_s": took, "value": None, "exit_signal": None}
+        if ev[0] == "host":
+            self._host_frame()
+            return dict(base, status="cancelled")
         if ev[0] == "report":
             msg = ev[1]
             if msg.get("loaded") is True:
@@ -1286,10 +1343,14 @@ class Runner:
         t0 = time.monotonic()
         child.send({"kind": t["kind"], "code": t.get("code", ""), "stdin": t.get("stdin", ""),
                     "nonce": nonce})
-        ev = child.wait(t0 + self._timeout(t, limits))
+        ev = child.wait(t0 + self._timeout(t, limits), self.host_fd)
         took = time.monotonic() - t0
         full = t["kind"] == "stdio"
         out = {"id": t["id"], "duration_s": took, "value": None, "exit_signal": None, "error": ""}
+        if ev[0] == "host":
+            self._host_frame()
+            out.update(status="cancelled", error="not run: the host stopped the job")
+            return out
         if ev[0] == "report":
             msg = ev[1]
             if msg.get("nonce") != nonce or "__bad__" in msg:
@@ -1314,6 +1375,7 @@ class Runner:
 
 
 def _serve(runner, rfd, wfd):
+    runner.host_rfd, runner.host_wfd = rfd, wfd
     while True:
         try:
             req = read_frame(rfd)
@@ -1322,6 +1384,8 @@ def _serve(runner, rfd, wfd):
         if req is None:
             return
         op = req.get("op")
+        if op == "cancel":          # its job had already ended: nothing to stop, no answer
+            continue
         if op == "ping":
             resp = {"ok": True, "protocol": PROTOCOL, "pid": os.getpid(), "seccomp": runner.seccomp,
                     "own_pidns": runner.own_pidns, "python": sys.version.split()[0],
@@ -1340,6 +1404,8 @@ def _serve(runner, rfd, wfd):
             return
         req = resp = None       # the spare forked next must not inherit this job
         if op == "run":
+            if runner.host_gone:
+                return
             runner.after_job()
 
 

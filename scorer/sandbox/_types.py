@@ -12,11 +12,12 @@ from typing import Any, Literal
 
 SandboxTestKind = Literal["exec", "eval", "stdio"]
 
-# passed: ran and (for exec) raised nothing; failed: an AssertionError;
+# passed: ran and (for exec) raised nothing; failed: an AssertionError; cancelled: not run
+# (or not finished) because the host stopped a streamed job (``Sandbox.run``'s ``on_test``);
 # everything else but sandbox_error is a model failure.
 TestStatus = Literal[
     "passed", "failed", "runtime_error", "syntax_error", "timeout",
-    "memory_limit", "output_limit", "killed", "sandbox_error",
+    "memory_limit", "output_limit", "killed", "cancelled", "sandbox_error",
 ]
 
 

@@ -216,3 +216,44 @@ def test_inputs_travel_as_data(box):
     assert values["mut"] == ([5, 6, 9], {"k": (7.5, None)})
     assert values["fresh"] == [5, 6]
     assert values["types"] == ("\u00e9", 2**80)
+
+
+def test_streamed_job_matches_the_plain_answer_and_can_be_stopped(box):
+    """``on_test``: results come back one by one, in order, the same as a plain job's; a True
+    answer kills the running test and cancels the rest; the runner then serves the next job
+    (a cancel that arrives after its job ended is dropped, not read as a request)."""
+    tests = (SandboxTest(id="a", kind="eval", code="add(1, 2)"),
+             SandboxTest(id="b", kind="exec", code="boom()"),
+             SandboxTest(id="c", kind="eval", code="[add(i, i) for i in range(3)]"))
+    for isolation in ("shared", "per_test"):
+        job = SandboxJob(program=PROG, limits=LIM, tests=tests, isolation=isolation)
+        seen = []
+        streamed = box.run(job, lambda i, r: seen.append((i, r.id, r.status)) and False)
+        plain = box.run(job)
+        assert seen == [(0, "a", "passed"), (1, "b", "runtime_error"), (2, "c", "passed")]
+        assert [(t.id, t.status, t.value, t.stdout) for t in streamed.tests] == \
+               [(t.id, t.status, t.value, t.stdout) for t in plain.tests]
+
+    slow = SandboxJob(program=PROG, limits=LIM, isolation="shared", tests=(
+        SandboxTest(id="first", kind="eval", code="add(2, 2)"),
+        SandboxTest(id="hang", kind="exec", code="import time\ntime.sleep(30)", timeout_s=30),
+        SandboxTest(id="never", kind="eval", code="add(3, 3)")))
+    stopped = box.run(slow, lambda i, r: r.id == "first")
+    assert [(t.id, t.status) for t in stopped.tests] == [("first", "passed"), ("hang", "cancelled"),
+                                                         ("never", "cancelled")]
+    assert stopped.tests[0].value == 4
+
+    last = box.run(SandboxJob(program=PROG, limits=LIM, tests=tests[:1]), lambda i, r: True)
+    assert [t.status for t in last.tests] == ["passed"]          # nothing left to stop
+    after = box.run(SandboxJob(program=PROG, limits=LIM, tests=tests))
+    assert [t.status for t in after.tests] == ["passed", "runtime_error", "passed"]
+    assert box.ping()["ok"]
+
+
+def test_streamed_job_of_a_program_that_does_not_load(box):
+    job = SandboxJob(program="raise ValueError('x')\n", limits=Limits(timeout_s=2), isolation="shared",
+                     tests=tuple(SandboxTest(id=str(i), kind="exec", code="pass") for i in range(3)))
+    seen = []
+    res = box.run(job, lambda i, r: seen.append(r.status) and False)
+    assert seen == ["runtime_error"] * 3 and [t.status for t in res.tests] == seen
+    assert all("while loading" in t.error for t in res.tests)

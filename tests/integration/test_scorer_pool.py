@@ -26,10 +26,10 @@ class CountingSandbox:
     def __init__(self, inner):
         self.inner, self.jobs, self._lock = inner, 0, threading.Lock()
 
-    def run(self, job):
+    def run(self, job, on_test=None):
         with self._lock:
             self.jobs += 1
-        return self.inner.run(job)
+        return self.inner.run(job, on_test)
 
     def describe(self):
         return self.inner.describe()

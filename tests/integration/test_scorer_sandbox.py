@@ -67,6 +67,28 @@ def test_evalplus_style_task_and_timeout_limit_from_reference(sandbox, tmp_path)
     assert (r.pass_visible, r.pass_hidden, r.error_type) == (True, False, "timeout")
 
 
+def test_fast_fail_stops_a_slow_wrong_program_at_its_first_failure(sandbox, tmp_path):
+    """--fast-fail streams each batch back as it finishes and judges it at once: a program that
+    is wrong on its first input and slow on every input stops after a few batches, not after
+    all 100 inputs (the rest are not run, so they count as not passed), with the verdict of
+    the exact mode."""
+    cases = tuple(Case("call", args=[i], expected_known=False) for i in range(100))
+    t = Task("humaneval-plus", "0.1.10", "HumanEval/slow", "function", "python", "code_generation",
+             "sq", "def sq(x):\n    return x * x\n", visible_tests=cases[:3], hidden_tests=cases,
+             entry_point="sq", metadata={"n_base": 3})
+    wrong = "import time\ndef sq(x):\n    time.sleep(0.05)\n    return x * x if x else 1\n"
+    fast = Scorer(sandbox, cache_dir=tmp_path, fast_fail=True)
+    r = fast.score(t, Extraction("ok", code=wrong))
+    assert (r.pass_hidden, r.error_type, r.hidden_total) == (False, "wrong_output", 100)
+    # batches of 4, 8, 16, ...: the first holds the failure; the job is cancelled while the
+    # second or third runs (each later batch takes longer than judging the first)
+    assert r.hidden_passed < 4 + 8 + 16, r
+    exact = Scorer(sandbox, cache_dir=tmp_path).score(t, Extraction("ok", code="def sq(x):\n    return x * x if x else 1\n"))
+    assert (exact.pass_hidden, exact.error_type, exact.hidden_passed) == (False, "wrong_output", 99)
+    good = fast.score(t, Extraction("ok", code="def sq(x):\n    return x ** 2\n"))
+    assert (good.pass_hidden, good.hidden_passed, good.error_type) == (True, 100, None)
+
+
 def test_closed_sandbox_gives_sandbox_error_not_a_model_failure():
     from scorer.sandbox import open_sandbox
 

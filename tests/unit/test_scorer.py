@@ -29,40 +29,46 @@ class InProcessDouble:
     def describe(self) -> str:
         return "double:inprocess"
 
-    def run(self, job):
+    def run(self, job, on_test=None):
+        """As a runner does; with ``on_test``, results are handed over one at a time and a
+        True answer stops the job (the rest come back cancelled)."""
         self.jobs.append(job)
         if self.broken:
             return JobResult(status="sandbox_error", error="container vanished")
-        out = []
-        for t in job.tests:
-            ns: dict = {"__name__": "__main__" if t.kind == "stdio" else "prog"}
-            if job.inputs:                      # as the runner does (SandboxJob.inputs)
-                ns["__codeharvest_inputs__"] = marshal.loads(job.inputs)
-            buf = io.StringIO()
-            try:
-                with contextlib.redirect_stdout(buf):
-                    if t.kind == "stdio":
-                        import sys
-                        old, sys.stdin = sys.stdin, io.StringIO(t.stdin)
-                        try:
-                            exec(job.setup + "\n" + job.program, ns)
-                        finally:
-                            sys.stdin = old
-                        out.append(Res(t.id, "passed", stdout=buf.getvalue()))
-                        continue
-                    exec(job.setup + "\n" + job.program, ns)
-                    if t.kind == "eval":
-                        out.append(Res(t.id, "passed", value=_encode(eval(t.code, ns))))
-                    else:
-                        exec(t.code, ns)
-                        out.append(Res(t.id, "passed"))
-            except AssertionError as e:
-                out.append(Res(t.id, "failed", error=f"AssertionError: {e}"))
-            except SyntaxError as e:
-                out.append(Res(t.id, "syntax_error", error=str(e)))
-            except Exception as e:
-                out.append(Res(t.id, "runtime_error", error=f"{type(e).__name__}: {e}"))
+        out, stop = [], False
+        for i, t in enumerate(job.tests):
+            out.append(Res(t.id, "cancelled") if stop else self._one(job, t))
+            if on_test is not None and not stop and on_test(i, out[-1]):
+                stop = True
         return JobResult(status="ok", tests=out, backend="double", host="here")
+
+    @staticmethod
+    def _one(job, t):
+        ns: dict = {"__name__": "__main__" if t.kind == "stdio" else "prog"}
+        if job.inputs:                      # as the runner does (SandboxJob.inputs)
+            ns["__codeharvest_inputs__"] = marshal.loads(job.inputs)
+        buf = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(buf):
+                if t.kind == "stdio":
+                    import sys
+                    old, sys.stdin = sys.stdin, io.StringIO(t.stdin)
+                    try:
+                        exec(job.setup + "\n" + job.program, ns)
+                    finally:
+                        sys.stdin = old
+                    return Res(t.id, "passed", stdout=buf.getvalue())
+                exec(job.setup + "\n" + job.program, ns)
+                if t.kind == "eval":
+                    return Res(t.id, "passed", value=_encode(eval(t.code, ns)))
+                exec(t.code, ns)
+                return Res(t.id, "passed")
+        except AssertionError as e:
+            return Res(t.id, "failed", error=f"AssertionError: {e}")
+        except SyntaxError as e:
+            return Res(t.id, "syntax_error", error=str(e))
+        except Exception as e:
+            return Res(t.id, "runtime_error", error=f"{type(e).__name__}: {e}")
 
 
 def _encode(v):
@@ -239,8 +245,11 @@ def test_fast_fail_same_verdicts_fewer_inputs(tmp_path):
     assert (r.hidden_passed, r.hidden_total, r.error_type) == (99, 100, "wrong_output")
     n = len(fast.sandbox.jobs)
     r = fast.score(task, Extraction("ok", code=bad))
-    assert (r.hidden_passed, r.hidden_total, r.pass_hidden) == (63, 100, False)  # the rest not run
+    # batches of 4, 8, 16, ... each judged as it comes back: the second (inputs 4-11) holds
+    # the failure, so the job stops there; the rest are not run (and count as not passed)
+    assert (r.hidden_passed, r.hidden_total, r.pass_hidden) == (11, 100, False)
     assert len(fast.sandbox.jobs) == n + 1
+    assert [len(calls) for calls, _, _ in marshal.loads(fast.sandbox.jobs[-1].inputs)] == [4, 8, 16, 32, 40]
     r = fast.score(task, Extraction("ok", code=good))
     assert (r.hidden_passed, r.pass_hidden, r.error_type) == (100, True, None)
 
