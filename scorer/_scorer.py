@@ -179,10 +179,11 @@ class Scorer:
         plans = plan_tests(task, code)
         expected = self._reference_outputs(task, plans)
         task, plans = _drop_unreferenced(task, plans, expected)
+        watch = None
         if _is_the_reference(task, code, plans):
             raw = _reference_run_as_candidate(task, plans, expected)
         else:
-            raw = self._run_candidate(task, code, plans, expected)
+            raw, watch = self._run_candidate(task, code, plans, expected)
         groups = _group_keys(task)
         # values the codec could not carry: rerun those assertions as plain exec tests
         opaque = [p for p in plans if p.mode in ("assert_eq", "assert_eq_pair")
@@ -193,11 +194,16 @@ class Scorer:
             by_fallback = {f.key: f for f in fallback}      # (plans are shared: never mutated)
             plans = [by_fallback.get(p.key, p) for p in plans]
             by_key = {p.key: p for p in plans}
+            watch = None        # (it judged none of these: it stops at an opaque value)
         else:
             by_key = _plans_by_key(task, plans)
-        vis = self._judge_sequence(task, groups[0], by_key, raw, expected)
-        hid = (self._judge_sequence(task, groups[1], by_key, raw, expected)
-               + self._judge_sequence(task, groups[2], by_key, raw, expected))
+        judged = watch.finish() if watch is not None else None
+        if judged is not None:  # fast-fail: what it judged while the tests ran stays judged
+            vis, hid = judged
+        else:
+            vis = self._judge_sequence(task, groups[0], by_key, raw, expected)
+            hid = (self._judge_sequence(task, groups[1], by_key, raw, expected)
+                   + self._judge_sequence(task, groups[2], by_key, raw, expected))
         result = _summarise(vis, hid, truncated)
         result.exec_s = sum(r.duration_s or 0.0 for r in raw.values())
         return result
@@ -297,8 +303,9 @@ class Scorer:
                                f"{next(iter(found.values())).detail[:200]}")
         return found
 
-    def _run_candidate(self, task: Task, code: str, plans: list[PlannedTest],
-                       expected: dict[str, Expected]) -> dict[str, TestResult]:
+    def _run_candidate(self, task: Task, code: str, plans: list[PlannedTest], expected: dict[str, Expected]
+                       ) -> tuple[dict[str, TestResult], "_FailureWatch | None"]:
+        """The candidate's results; with fast-fail, also the watch that judged them."""
         digest_plans, timeouts, run_by_key = _memo(task, "_codeharvest_runs", (_target_of(plans), expected,
                                        self.timeout_floor_s, self.timeout_factor),
                                        lambda: self._candidate_plans(task, plans, expected))
@@ -308,14 +315,15 @@ class Scorer:
             raw = self._run_tests(task, code + after, digest_plans, timeouts,
                                   stop_after=self.max_timeouts, setup=setup)
             return self._by_value_where_no_digest(task, code + after, digest_plans, raw, timeouts,
-                                                  setup)
+                                                  setup), None
         # fast-fail: results are judged as they stream back; the job stops at a first failure
         watch = _FailureWatch(self, task, run_by_key, expected)
         raw = self._run_tests(task, code + after, digest_plans, timeouts, stop_after=1,
                               setup=setup, watch=watch)
-        if watch.failed:
-            return raw
-        return self._by_value_where_no_digest(task, code + after, digest_plans, raw, timeouts, setup)
+        if not watch.failed:
+            raw = self._by_value_where_no_digest(task, code + after, digest_plans, raw, timeouts, setup)
+        watch.raw = raw
+        return raw, watch
 
     def _candidate_plans(self, task: Task, plans: list[PlannedTest], expected: dict[str, Expected]
                          ) -> tuple[list[PlannedTest], dict[str, float], dict[str, PlannedTest]]:
@@ -735,15 +743,18 @@ class _FailureWatch:
     """Fast-fail: judges results as they stream back, per group in order with the group's
     atol state, exactly as the final verdict judges them; ``failed`` once a test fails.
     A result that cannot be judged yet (a value to be fetched again, see
-    ``_by_value_where_no_digest``; an opaque value) holds its group's judging there. It only
-    decides when to stop: the verdict is judged afresh from the final results (a job re-run
-    after a broken runner feeds its results again; what was judged before stays judged)."""
+    ``_by_value_where_no_digest``; an opaque value) holds its group's judging there.
+    ``finish`` then judges the rest of each group, from where it stopped, for the verdict;
+    unless some test was fed twice (a job re-run after a broken runner): then the verdict
+    is judged afresh from the final results."""
 
     def __init__(self, scorer: "Scorer", task: Task, by_key: dict[str, PlannedTest],
                  expected: dict[str, Expected]) -> None:
         self.scorer, self.task, self.by_key, self.expected = scorer, task, by_key, expected
-        self.groups = [g for g in _group_keys(task) if g]
+        self.groups = _group_keys(task)     # visible, base, plus
         self.raw: dict[str, TestResult] = {}
+        self.outcomes: list[list[_Outcome]] = [[] for _ in self.groups]
+        self.fed_twice = False
         self.cursors = [0] * len(self.groups)
         dataset = "mbpp" if "mbpp" in self.task.benchmark else "humaneval"
         self.judges = [EvalPlusGroup(dataset, self.task.entry_point or "", float(self.task.atol or 0.0))
@@ -752,22 +763,45 @@ class _FailureWatch:
 
     def feed(self, results: dict[str, TestResult]) -> bool:
         """Take new results; True once some test has failed."""
+        raw = self.raw
+        if not self.fed_twice and not raw.keys().isdisjoint(results):
+            self.fed_twice = True
+        raw.update(results)
         if self.failed:
             return True
-        self.raw.update(results)
-        raw, judge = self.raw, self.scorer._judge
-        for g, keys in enumerate(self.groups):
-            i = self.cursors[g]
-            while i < len(keys) and keys[i] in raw:
-                plan, res = self.by_key[keys[i]], raw[keys[i]]
-                if res.status == "passed" and _undecided(plan, res):
-                    break
-                if not judge(self.task, plan, res, self.expected, self.judges[g]).passed:
-                    self.failed = True
-                    return True
-                i += 1
-            self.cursors[g] = i
+        for g in range(len(self.groups)):
+            if self._advance(g, stop_early=True):
+                self.failed = True
+                return True
         return False
+
+    def finish(self) -> tuple[list[_Outcome], list[_Outcome]] | None:
+        """(visible, hidden) outcomes of every test, judging what is left of each group;
+        None when the final results must be judged afresh."""
+        if self.fed_twice:
+            return None
+        for g in range(len(self.groups)):
+            self._advance(g, stop_early=False)
+        return self.outcomes[0], self.outcomes[1] + self.outcomes[2]
+
+    def _advance(self, g: int, *, stop_early: bool) -> bool:
+        """Judge group ``g`` on from its cursor over the results there are; True at a
+        failure when ``stop_early``."""
+        keys, raw, out, judge = self.groups[g], self.raw, self.outcomes[g], self.scorer._judge
+        i = self.cursors[g]
+        try:
+            while i < len(keys) and (not stop_early or keys[i] in raw):
+                plan, res = self.by_key[keys[i]], raw[keys[i]]   # (at the end: every key ran)
+                if stop_early and res.status == "passed" and _undecided(plan, res):
+                    break
+                o = judge(self.task, plan, res, self.expected, self.judges[g])
+                out.append(o)
+                i += 1
+                if stop_early and not o.passed:
+                    return True
+            return False
+        finally:
+            self.cursors[g] = i
 
 
 def _undecided(plan: PlannedTest, res: TestResult) -> bool:
