@@ -18,7 +18,9 @@ What codeharvest does differently (both tools run every program on the same inpu
 reference outputs are computed in parallel by the workers (EvalPlus computes its ground truth
 serially first); the 164 canonical samples are the reference programs themselves and are judged
 from the reference's own run; inputs travel to the sandbox as marshal data and a worker's
-inputs run in one warm forked child. What neither can avoid: the programs' own compute (a few
+inputs run in one warm forked child; with ``--fast-fail`` each batch (4, 8, 16, ... inputs)
+streams back and is judged as it finishes, and the job stops at a first failure, as EvalPlus's
+in-process check does. What neither can avoid: the programs' own compute (a few
 HumanEval+ tasks, e.g. 139, 15, 130, 94, run for seconds on every correct sample).
 
 Known EvalPlus 0.3.1 bug, not counted as a disagreement: HumanEval/32 (find_zero) always fails,

@@ -1284,7 +1284,6 @@ class Runner:
                 if child.alive:
                     self.dying.append(child)
         emit(len(tests))
-        self.host_fd = None
         if stream:
             return {"status": "ok", "streamed": len(tests), "seccomp": self.seccomp}
         for r in results:
@@ -1396,6 +1395,8 @@ def _serve(runner, rfd, wfd):
                 resp = runner.run_job(req["job"])
             except Exception as exc:  # noqa: BLE001 - a runner bug is an infrastructure error
                 resp = {"status": "sandbox_error", "error": "runner: %s: %s" % (type(exc).__name__, exc)}
+            finally:
+                runner.host_fd = None   # (a streamed job watched the channel while it ran)
         else:
             resp = {"status": "sandbox_error", "error": "unknown op %r" % (op,)}
         try:

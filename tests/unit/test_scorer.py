@@ -254,6 +254,37 @@ def test_fast_fail_same_verdicts_fewer_inputs(tmp_path):
     assert (r.hidden_passed, r.pass_hidden, r.error_type) == (100, True, None)
 
 
+class BreaksMidStream(InProcessDouble):
+    """Streams the first two results of its first streamed job, then breaks (as a runner that
+    dies mid-job): the scorer runs the job again, whose results are fed a second time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broke = False
+
+    def run(self, job, on_test=None):
+        if on_test is not None and not self.broke:
+            self.broke = True
+            for i, t in enumerate(job.tests[:2]):
+                on_test(i, self._one(job, t))
+            raise ConnectionResetError("runner died")
+        return super().run(job, on_test)
+
+
+def test_fast_fail_job_rerun_after_a_broken_sandbox_is_judged_afresh(tmp_path):
+    cases = tuple(Case("call", args=[i], expected_known=False) for i in range(40))
+    task = Task("humaneval-plus", "0.1.10", "HumanEval/z", "function", "python", "code_generation",
+                "sq", "def sq(x):\n    return x * x\n", visible_tests=cases[:3], hidden_tests=cases,
+                entry_point="sq", metadata={"n_base": 3})
+    Scorer(InProcessDouble(), cache_dir=tmp_path).score(task, Extraction("ok", code=task.reference))
+    for code, want in (("def sq(x):\n    return x ** 2\n", (True, 40, None)),
+                       ("def sq(x):\n    return x * x if x < 30 else 0\n", (False, 30, "wrong_output"))):
+        box = BreaksMidStream()
+        r = Scorer(box, cache_dir=tmp_path, fast_fail=True).score(task, Extraction("ok", code=code))
+        assert box.broke and len(box.jobs) == 1        # (the broken attempt is not counted)
+        assert (r.pass_hidden, r.hidden_passed, r.error_type) == want, r
+
+
 def test_expected_store_marshal_json_fallback_and_unreadable_files(tmp_path):
     from scorer._expected import Expected, ExpectedStore
     from scorer._literal import Opaque
