@@ -196,7 +196,12 @@ class Sandbox(ABC):
                     raise SandboxBroken("runner streamed a result out of order")
                 result = _test_result(job.tests[len(out)], msg.get("test"))
                 out.append(result)
-                if not stopping and on_test(len(out) - 1, result):
+                try:
+                    stop = not stopping and on_test(len(out) - 1, result)
+                except BaseException:
+                    self._discard()     # the runner is mid-job: its channel is of no further use
+                    raise
+                if stop:
                     stopping = True
                     channel.send({"op": "cancel"}, 10.0)
             elif status == "ok":

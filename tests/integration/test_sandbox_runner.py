@@ -257,3 +257,21 @@ def test_streamed_job_of_a_program_that_does_not_load(box):
     res = box.run(job, lambda i, r: seen.append(r.status) and False)
     assert seen == ["runtime_error"] * 3 and [t.status for t in res.tests] == seen
     assert all("while loading" in t.error for t in res.tests)
+
+
+def test_a_failing_on_test_callback_leaves_a_working_sandbox(box):
+    """A callback that raises (a scorer bug) leaves the runner mid-job: the sandbox replaces it,
+    and the next job runs in a fresh one."""
+    job = SandboxJob(program=PROG, limits=LIM, isolation="shared", tests=(
+        SandboxTest(id="a", kind="eval", code="add(1, 2)"),
+        SandboxTest(id="b", kind="exec", code="import time\ntime.sleep(30)", timeout_s=30)))
+
+    def broken(i, r):
+        raise KeyError("scorer bug")
+
+    restarts = box.restarts
+    with pytest.raises(KeyError):
+        box.run(job, broken)
+    assert box.restarts == restarts + 1
+    after = box.run(SandboxJob(program=PROG, limits=LIM, tests=(job.tests[0],)))
+    assert [(t.status, t.value) for t in after.tests] == [("passed", 3)]
