@@ -2,7 +2,9 @@
 
 ``open_sandbox("auto" | "docker" | "local")`` starts a long-lived runner (``_runner.py``, one
 stdlib-only file) inside a locked-down Docker container or under bubblewrap; ``Sandbox.run``
-sends it a ``SandboxJob`` and gets a ``JobResult`` with one ``TestResult`` per test. The runner
+sends it a ``SandboxJob`` and gets a ``JobResult`` with one ``TestResult`` per test (with
+``on_test``, streamed one test at a time as each finishes; the callback may stop the job, and
+what had not finished comes back ``cancelled``). The runner
 forks a confined child per test (or per run of tests with ``isolation="shared"``; the first one
 is pre-forked while the runner is idle): new process group, rlimits (address space, CPU, processes, file size, no core), a seccomp filter that
 keeps it from signalling or tracing the runner, a wall-clock limit enforced by SIGKILL of the
