@@ -197,7 +197,7 @@ class Scorer:
             watch = None        # (it judged none of these: it stops at an opaque value)
         else:
             by_key = _plans_by_key(task, plans)
-        judged = watch.finish() if watch is not None else None
+        judged = watch.finish(raw) if watch is not None else None
         if judged is not None:  # fast-fail: what it judged while the tests ran stays judged
             vis, hid = judged
         else:
@@ -322,7 +322,6 @@ class Scorer:
                               setup=setup, watch=watch)
         if not watch.failed:
             raw = self._by_value_where_no_digest(task, code + after, digest_plans, raw, timeouts, setup)
-        watch.raw = raw
         return raw, watch
 
     def _candidate_plans(self, task: Task, plans: list[PlannedTest], expected: dict[str, Expected]
@@ -455,7 +454,7 @@ class Scorer:
             load_failure = _failed_loading(list(got.values()))
             for n, chunk in enumerate(chunks):
                 res = got.get(f"batch{n}")
-                if res is not None and res.status == "cancelled" or (
+                if (res is not None and res.status == "cancelled") or (
                         watch is not None and watch.failed and n not in streamed):
                     results.update((p.key, TestResult(p.key, "not_run", error=_NOT_RUN)) for p in chunk)
                     continue
@@ -775,11 +774,13 @@ class _FailureWatch:
                 return True
         return False
 
-    def finish(self) -> tuple[list[_Outcome], list[_Outcome]] | None:
-        """(visible, hidden) outcomes of every test, judging what is left of each group;
-        None when the final results must be judged afresh."""
+    def finish(self, raw: dict[str, TestResult]) -> tuple[list[_Outcome], list[_Outcome]] | None:
+        """(visible, hidden) outcomes of every test, judging what is left of each group on
+        the final results ``raw`` (the streamed ones, unchanged, and the rest); None when
+        they must be judged afresh."""
         if self.fed_twice:
             return None
+        self.raw = raw
         for g in range(len(self.groups)):
             self._advance(g, stop_early=False)
         return self.outcomes[0], self.outcomes[1] + self.outcomes[2]

@@ -1294,7 +1294,8 @@ class Runner:
         """A frame the host sent during a streamed job: a cancel (anything else, or the
         channel closing, stops the job as well)."""
         try:
-            read_frame(self.host_rfd)
+            if read_frame(self.host_rfd) is None:
+                self.host_gone = True       # the host closed the channel
         except (ValueError, OSError):
             self.host_gone = True
         except Exception:  # noqa: BLE001 - malformed JSON: still a stop
