@@ -8,7 +8,9 @@ every input of every sample runs) and with ``--fast-fail`` (a sample stops at it
 test, as ``evalplus.evaluate`` does by default with ``fast_check``). The three runs are repeated
 ``--rounds`` times (default 2), interleaved, each cold, and each run's best wall counts: this
 machine's speed drifts by tens of percent within minutes (a fixed CPU loop measured 4.5 s, then
-7.5 s, in one session), which one pass turns into noise in the ratio. Prints the wall times, the
+7.5 s, in one session; evalplus took 53 s in one run and 74 s in another the same day), which
+one pass turns into noise in the ratio. A speed probe (a fixed loop) is timed before each run
+and printed. Prints the wall times, the
 verdict agreement of each mode (each disagreement named), the programs' own compute in each mode
 (the sum of ``exec_s``: no scorer on N workers can finish in under sum/N, which bounds the ratio
 on this machine), the fast-fail ratio, and the ratio evalplus/codeharvest for the default mode
@@ -94,6 +96,16 @@ def run_codeharvest(data: Path, samples: Path, tmp: Path, workers: int, sandbox:
     return wall, [json.loads(line) for line in out.read_text().splitlines()]
 
 
+def speed_probe() -> float:
+    """Seconds a fixed pure-Python loop takes now: printed next to each run, so a ratio that
+    moves between runs can be read against how fast the machine itself was."""
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i * i % 7
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
@@ -103,6 +115,7 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CODEHARVEST_TEST_DATA", REPO.parent / "shared" / "data")))
     args = ap.parse_args()
     runs: dict[str, list[tuple[float, object]]] = defaultdict(list)
+    probes: list[float] = []
     with tempfile.TemporaryDirectory(prefix="score_vs_evalplus.") as d:
         for r in range(args.rounds):  # every run cold: its own samples folder and caches
             tmp = Path(d) / f"round{r}"
@@ -112,9 +125,12 @@ def main() -> None:
             order = build_samples(args.data_dir, ev_samples)
             shutil.copy(ev_samples, ch_samples)
             ch_samples_text = ch_samples.read_text()
+            probes.append(speed_probe())
             runs["evalplus"].append(run_evalplus(args.data_dir, ev_samples, tmp, args.workers))
+            probes.append(speed_probe())
             runs["default"].append(run_codeharvest(args.data_dir, ch_samples, tmp, args.workers,
                                                    args.sandbox))
+            probes.append(speed_probe())
             runs["--fast-fail"].append(run_codeharvest(args.data_dir, ch_samples, tmp, args.workers,
                                                        args.sandbox, fast_fail=True))
 
@@ -125,6 +141,8 @@ def main() -> None:
     print(f"samples: {n} (164 canonical + MapCoder ChatGPT + GPT-4), workers: {args.workers}, "
           f"rounds: {args.rounds} (interleaved; the best wall of each counts, as this machine's "
           f"speed drifts)")
+    print(f"machine speed probe (a fixed Python loop, before each run in order): "
+          f"{', '.join(f'{p:.2f}s' for p in probes)}")
     print(f"evalplus.evaluate wall: {ev_wall:.1f}s [{walls['evalplus']}] (its default: fast_check, "
           f"stops a sample at its first failing input)")
     print(f"codeharvest score wall (default, exact per-test counts): {ch_wall:.1f}s [{walls['default']}]")
