@@ -549,7 +549,7 @@ class Collector:
         extra = {"resources": dict(sc.resources)} if sc.resources else {}
         return [ScorerActor.options(max_restarts=3, max_task_retries=3, **extra).remote(
             sc.sandbox, image=sc.image, run_id=self.run_id, timeout_floor_s=sc.timeout_floor_s,
-            timeout_factor=sc.timeout_factor) for _ in range(workers)]
+            timeout_factor=sc.timeout_factor, fast_fail=sc.fast_fail) for _ in range(workers)]
 
     async def _score_loop(self, scorer: Any, index: int) -> None:
         assert self._score_q is not None

@@ -98,6 +98,9 @@ class ScoringSpec(_Strict):
     batch_size: int = Field(default=8, ge=1)
     timeout_floor_s: float = Field(default=1.0, gt=0)
     timeout_factor: float = Field(default=4.0, gt=0)
+    # stop a generation's tests at its first failure (EvalPlus's fast_check): the same verdicts,
+    # passed counts become lower bounds; off by default (exact per-test counts)
+    fast_fail: bool = False
     resources: dict[str, float] = Field(default_factory=dict)   # Ray custom resources per scorer
 
 

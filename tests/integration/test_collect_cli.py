@@ -46,6 +46,25 @@ def test_quickstart_runs_offline_and_leaves_queryable_data(tmp_path):
     assert q.returncode == 0 and "replay-demo" in q.stdout and "reference" in q.stdout
 
 
+def test_quickstart_with_fast_fail_scoring_gives_the_same_verdicts(tmp_path):
+    """``scoring.fast_fail: true`` reaches the scorer actors: the same pass/fail verdicts as the
+    exact default (see the test above), recorded with the limits that say so."""
+    text = (REPO / "examples" / "quickstart.yaml").read_text()
+    job = tmp_path / "quickstart.yaml"
+    job.write_text(text.replace("  batch_size: 4\n", "  batch_size: 4\n  fast_fail: true\n")
+                   .replace("quickstart_samples.jsonl", str(REPO / "examples" / "quickstart_samples.jsonl")))
+    assert "fast_fail: true" in job.read_text()
+    cmd = [sys.executable, "-m", "collector", "collect", str(job), "--no-progress"]
+    res = subprocess.run(cmd, cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    with Warehouse.open(str(tmp_path / "codeharvest-warehouse"), create=False) as wh:
+        rows = wh.df("SELECT g.model_id, s.pass_hidden, s.limits FROM generations g "
+                     "JOIN scores s USING (generation_id)")
+    passed = rows[rows.pass_hidden.astype(bool)].groupby("model_id").size().to_dict()
+    assert passed == {"reference": 40, "replay-demo": 23} and len(rows) == 70
+    assert all('"fast_fail": true' in lim for lim in rows.limits)
+
+
 def test_dry_run_counts_and_prices_without_sending(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CODEHARVEST_TEST_KEY", KEY)
     with FakeProvider() as fake:
