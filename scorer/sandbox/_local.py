@@ -22,6 +22,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .._errors import ScorerError
@@ -32,6 +33,11 @@ log = logging.getLogger("scorer.sandbox")
 RUNNER_SOURCE = Path(__file__).with_name("_runner.py")
 NOBODY = 65534
 _warned = False
+# bwrap's --die-with-parent is PR_SET_PDEATHSIG, which fires when the *thread* that forked
+# bwrap exits, not the process: a runner started from a short-lived thread (a pool opening
+# its sandboxes in parallel) died with it, and every first job found a dead runner. Runners
+# are forked from this one thread instead, which lives as long as the process.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="codeharvest-sandbox-spawner")
 
 
 def _world_readable(path: str) -> bool:
@@ -165,10 +171,11 @@ class LocalSandbox(Sandbox):
             kw.update(user=NOBODY, group=NOBODY, extra_groups=[])
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
         try:
-            self._proc = subprocess.Popen(self._command(runner), stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                          env=env, cwd="/", start_new_session=True, **kw)
-        except OSError as exc:
+            self._proc = _SPAWNER.submit(
+                subprocess.Popen, self._command(runner), stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd="/",
+                start_new_session=True, **kw).result()
+        except (OSError, RuntimeError) as exc:   # (RuntimeError: at interpreter shutdown)
             raise SandboxBroken(f"cannot start {self.isolation}: {exc}") from None
         return Channel(self._proc.stdout.fileno(), self._proc.stdin.fileno())
 

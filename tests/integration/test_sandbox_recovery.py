@@ -132,3 +132,23 @@ def test_cleanup_removes_leftover_containers():
     finally:
         other.close()
         sb.close()
+
+
+def test_started_from_a_thread_that_has_exited(kind):
+    """A pool opens its sandboxes from short-lived threads. bwrap's --die-with-parent fires
+    when the thread that forked it exits: the runner must not die with that thread (it did:
+    every first job then found a dead runner and replaced it)."""
+    opened = []
+    t = threading.Thread(target=lambda: opened.append(open_sandbox(kind).start()))
+    t.start()
+    t.join(60)
+    assert not t.is_alive() and len(opened) == 1
+    sb = opened[0]
+    try:
+        time.sleep(0.5)                 # (a killed runner is gone by now)
+        res = sb.run(QUICK)
+        assert res.status == "ok", res.error
+        assert res.tests[1].value == 84
+        assert sb.restarts == 0, "the runner died with the thread that started it"
+    finally:
+        sb.close()
