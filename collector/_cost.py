@@ -36,24 +36,38 @@ class Budget:
 
     A request is only sent when spent + reserved + its worst case fits the budget, so the
     run stops *before* the budget is crossed, with less than one request's cost left over.
+    Models priced by GPU time have no worst case before they run (``try_reserve(0)``): they
+    are sent while anything is left and stopped once ``spent`` reaches the limit, so their
+    requests in flight at that moment may cross it.
     """
 
     def __init__(self, limit_usd: float | None, spent_usd: float = 0.0):
         self.limit = limit_usd
         self.spent = spent_usd
         self.reserved = 0.0
+        self.outstanding = 0          # reservations not yet settled (exact, unlike ``reserved``)
         self.exhausted = False
 
     def try_reserve(self, amount: float) -> bool:
-        if self.limit is None or amount == 0.0:
+        if self.limit is None:
+            return True
+        if self.spent >= self.limit:
+            self.exhausted = True
+            return False
+        if amount == 0.0:
             return True
         if self.spent + self.reserved + amount > self.limit + 1e-12:
-            if self.reserved == 0.0:      # nothing in flight can free room: stop for good
+            if self.outstanding == 0:     # nothing in flight can free room: stop for good
                 self.exhausted = True
             return False
         self.reserved += amount
+        self.outstanding += 1
         return True
 
     def settle(self, reserved: float, actual: float) -> None:
-        self.reserved = max(0.0, self.reserved - reserved)
+        if reserved > 0.0:
+            self.outstanding = max(0, self.outstanding - 1)
+            # float sums settled in another order than reserved leave crumbs (1e-18): none
+            # may keep a finished run waiting for room that nothing in flight will free
+            self.reserved = max(0.0, self.reserved - reserved) if self.outstanding else 0.0
         self.spent += actual

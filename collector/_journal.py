@@ -9,7 +9,7 @@ import logging
 import os
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 log = logging.getLogger(__name__)
 
@@ -71,23 +71,36 @@ def read_journal(directory: str | Path) -> Iterator[tuple[Path, dict[str, Any]]]
                 log.warning("skipping a torn journal line in %s", path.name)
 
 
-def prune_journal(directory: str | Path, durable_ids: set[str], *, keep: set[Path] = frozenset(),
-                  closed: set[Path] = frozenset()) -> int:
-    """Delete journal files all of whose generations are in the warehouse (``closed``: files
-    whose writers are known to be done, though their processes may live on)."""
+# generation statuses that are final: not requested again on a rerun
+DONE_STATUSES = ("ok",)
+
+
+def superseded(record: dict[str, Any], warehouse_status: Mapping[str, str]) -> bool:
+    """Whether the warehouse already holds what a journal record says: its generation is
+    there as done, or the record is not a success itself and the generation is there at all.
+    A paid success is never given up for an earlier failed row of the same generation (a
+    rerun retries failures: the retry's success may be in the journal only)."""
+    have = warehouse_status.get(record.get("generation_id", ""))
+    return have is not None and (have in DONE_STATUSES or record.get("status") not in DONE_STATUSES)
+
+
+def prune_journal(directory: str | Path, warehouse_status: Mapping[str, str], *,
+                  keep: set[Path] = frozenset(), closed: set[Path] = frozenset()) -> int:
+    """Delete journal files all of whose records the warehouse supersedes (``superseded``;
+    ``warehouse_status``: generation_id -> status there; ``closed``: files whose writers
+    are known to be done, though their processes may live on)."""
     d = Path(directory)
     if not d.is_dir():
         return 0
     removed = 0
-    by_file: dict[Path, set[str]] = {}
-    for path in d.glob("*.jsonl"):
-        by_file[path] = set()
+    by_file: dict[Path, bool] = {path: True for path in d.glob("*.jsonl")}
     for path, rec in read_journal(d):
-        by_file[path].add(rec.get("generation_id", ""))
-    for path, ids in by_file.items():
+        if by_file.get(path, True) and not superseded(rec, warehouse_status):
+            by_file[path] = False
+    for path, durable in by_file.items():
         if path in keep or (path not in closed and _writer_alive(path)):
             continue
-        if ids <= durable_ids:
+        if durable:
             try:
                 path.unlink()
                 removed += 1

@@ -24,7 +24,7 @@ from benchmarks import Task
 
 from ._actors import ModelWorker, Secret, model_actor_cls, now_utc
 from ._cost import Budget, max_cost_usd
-from ._journal import default_journal_dir, prune_journal, read_journal
+from ._journal import DONE_STATUSES, default_journal_dir, prune_journal, read_journal, superseded
 from ._plan import WorkItem, expand, load_benchmark, task_row
 from ._spec import JobSpec, ModelSpec
 from .backends import get_backend
@@ -32,7 +32,6 @@ from .errors import JobError
 
 log = logging.getLogger(__name__)
 
-GEN_COLUMNS_DONE = ("ok",)          # generation statuses that are not redone on a rerun
 
 
 @dataclass
@@ -203,7 +202,7 @@ class Collector:
             wh = self._open_warehouse(create=False)
             if wh is not None:
                 gens, _ = _existing(wh)
-                done = {g for g, s in gens.items() if s in GEN_COLUMNS_DONE}
+                done = {g for g, s in gens.items() if s in DONE_STATUSES}
                 wh.close()
             return RunSummary(self.run_id, "dry_run", self.stats, estimate=estimate(job, items, done))
         preflight(job, opts.base_dir, items)
@@ -220,7 +219,7 @@ class Collector:
             st = self.stats[it.model.id]
             st.total += 1
             status = gens.get(it.request.generation_id)
-            if status in GEN_COLUMNS_DONE:
+            if status in DONE_STATUSES:
                 st.skipped += 1
                 if job.scoring.enabled and it.request.generation_id not in scored:
                     rescore.append(it)
@@ -244,7 +243,7 @@ class Collector:
         status = "finished"
         self._flush(force=True)
         self._write_run(status, started)
-        prune_journal(journal_dir, set(_existing(self.wh)[0]), closed=self._closed_journals)
+        prune_journal(journal_dir, _existing(self.wh)[0], closed=self._closed_journals)
         self.wh.close()
         return RunSummary(self.run_id, status, self.stats, spend_usd=self.budget.spent,
                           budget_exhausted=self.budget.exhausted, replayed=self.replayed)
@@ -296,23 +295,24 @@ class Collector:
             self.wh.append("tasks", rows[i:i + 2000])
 
     def _replay_journal(self, journal_dir: Path) -> int:
-        """Flush what a crashed run left in the journal; returns rows written."""
+        """Flush what a crashed run left in the journal; returns rows written. A journaled
+        success replaces a failed row of the same generation (a rerun's retry was paid)."""
         records = [rec for _, rec in read_journal(journal_dir)]
         if not records:
             return 0
-        try:
-            have = self.wh.existing_keys("generations")
-        except Exception:  # noqa: BLE001
-            have = set()
+        status = _existing(self.wh)[0]
         rows: dict[str, dict[str, Any]] = {}
         for rec in records:
             gid = rec.get("generation_id")
-            if gid and gid not in have:
-                rows[gid] = self._finish_row(rec)
+            if not gid or superseded(rec, status):
+                continue
+            if gid in rows and rows[gid].get("status") in DONE_STATUSES:
+                continue            # (a success wins over another record's failure)
+            rows[gid] = self._finish_row(rec)
         if rows:
             self.wh.append("generations", list(rows.values()))
             log.info("journal: recovered %d paid generations from an interrupted run", len(rows))
-        prune_journal(journal_dir, have | set(rows))
+        prune_journal(journal_dir, {**status, **{g: r.get("status") or "" for g, r in rows.items()}})
         return len(rows)
 
     def _finish_row(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -450,16 +450,16 @@ class Collector:
         for it in todo:
             m = it.model
             st = self.stats[m.id]
-            reserve = 0.0
-            if get_backend(m.backend).paid:
+            reserve, paid = 0.0, get_backend(m.backend).paid
+            if paid:    # (0 for a model priced by GPU time: its cost is known only afterwards)
                 reserve = max_cost_usd(m, int(it.request.est_input_tokens * 1.1) + 8,
                                        int(it.request.sampling["max_tokens"]))
-            while not self.budget.try_reserve(reserve):
-                if self.budget.exhausted:
-                    break
-                self._settled.clear()
-                await self._settled.wait()
-            if self.budget.exhausted and reserve > 0:
+                while not self.budget.try_reserve(reserve):
+                    if self.budget.exhausted:
+                        break
+                    self._settled.clear()
+                    await self._settled.wait()
+            if paid and self.budget.exhausted:
                 self._record_skip(it, "budget_exhausted",
                                   f"budget ${self.job.budget_usd} reached (spent ${self.budget.spent:.6f})")
                 continue
@@ -524,10 +524,14 @@ class Collector:
         self._tick(it.model.id)
 
     def _from_journal(self, gid: str) -> dict[str, Any] | None:
+        """The journaled row of ``gid`` (a success before any failure), if any."""
+        found = None
         for _, rec in read_journal(self.journal_dir):
             if rec.get("generation_id") == gid:
-                return rec
-        return None
+                if rec.get("status") in DONE_STATUSES:
+                    return rec
+                found = found or rec
+        return found
 
     # ------------------------------------------------------------------ scoring
     def _start_scorers(self) -> list[Any]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 from benchmarks import Task
 from collector._journal import JournalWriter, prune_journal, read_journal
 from collector._plan import count_tokens, expand
+from collector._run import CollectOptions, Collector
 from collector._spec import ModelSpec, parse_job
 from collector._types import Request
 from collector.backends import VLLMEngine, get_backend
@@ -34,15 +38,47 @@ def test_journal_survives_a_torn_line_and_prunes_durable_files(tmp_path):
         f.write('{"generation_id": "g3", "raw_')          # a crash mid-write
     recs = [r for _, r in read_journal(tmp_path)]
     assert [r["generation_id"] for r in recs] == ["g1", "g2"]
-    assert prune_journal(tmp_path, {"g1"}) == 0 and w.path.exists()
-    assert prune_journal(tmp_path, {"g1", "g2"}) == 1 and not w.path.exists()
+    assert prune_journal(tmp_path, {"g1": "ok"}) == 0 and w.path.exists()
+    assert prune_journal(tmp_path, {"g1": "ok", "g2": "ok"}) == 1 and not w.path.exists()
 
 
 def test_journal_of_a_live_other_process_is_never_pruned(tmp_path):
     path = tmp_path / f"m-1-abcdef12.jsonl"            # pid 1 is alive (init)
     path.write_text('{"generation_id": "g"}\n')
-    assert prune_journal(tmp_path, {"g"}) == 0 and path.exists()
-    assert prune_journal(tmp_path, {"g"}, closed={path}) == 1
+    assert prune_journal(tmp_path, {"g": "ok"}) == 0 and path.exists()
+    assert prune_journal(tmp_path, {"g": "ok"}, closed={path}) == 1
+
+
+def _dead_pid() -> int:
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def test_a_journaled_success_is_not_given_up_for_an_earlier_failed_row(tmp_path):
+    """Run 1 left an api_error row for g; run 2's retry of g was paid and journaled, then the
+    driver died before flushing it. Run 3 must take the success from the journal (not pay
+    for g a third time) and keep the journal file until the warehouse holds it."""
+    from warehouse import Warehouse
+
+    wh = Warehouse.open(str(tmp_path / "wh"), create=True)
+    wh.append("generations", [{"generation_id": "g", "status": "api_error", "benchmark": "humaneval"},
+                               {"generation_id": "h", "status": "ok", "benchmark": "humaneval"}])
+    journal = tmp_path / "journal"
+    journal.mkdir()
+    path = journal / f"gpt-{_dead_pid()}-abcdef12.jsonl"
+    path.write_text(json.dumps({"generation_id": "g", "status": "ok", "benchmark": "humaneval",
+                                "raw_output": "paid", "cost_usd": 0.25}) + "\n"
+                    + json.dumps({"generation_id": "h", "status": "api_error", "benchmark": "humaneval"})
+                    + "\n")
+    assert prune_journal(journal, {"g": "api_error", "h": "ok"}) == 0 and path.exists()
+    c = Collector(parse_job(JOB % (3, "0.0")), CollectOptions(warehouse=str(tmp_path / "wh"), base_dir=tmp_path))
+    c.wh = wh
+    assert c._replay_journal(journal) == 1          # g's success; h's older failure is not news
+    gens = wh.sql("SELECT generation_id, status, raw_output FROM generations ORDER BY 1").to_pylist()
+    assert gens == [{"generation_id": "g", "status": "ok", "raw_output": "paid"},
+                    {"generation_id": "h", "status": "ok", "raw_output": None}]
+    assert not path.exists()                        # now every record is in the warehouse
 
 
 JOB = """\

@@ -81,3 +81,48 @@ def test_budget_reserves_worst_case_and_stops_before_crossing():
     assert not b.try_reserve(0.4) and b.exhausted          # 0.7 spent, nothing in flight
     assert b.spent == pytest.approx(0.7) and 1.0 - b.spent < 0.4
     assert Budget(None).try_reserve(100.0)
+
+
+def _crumb_orders(amounts, seeds):
+    """Seeds whose shuffled settle order leaves a float crumb in a plain running sum."""
+    import random
+    out = []
+    for seed in seeds:
+        order = list(amounts)
+        random.Random(seed).shuffle(order)
+        total = sum(amounts, 0.0)
+        for a in order:
+            total = max(0.0, total - a)
+        if total != 0.0:
+            out.append((seed, order))
+    return out
+
+
+def test_budget_reaches_exhausted_when_unequal_reservations_settle_in_another_order():
+    """Worst cases of prompts of different lengths, settled in completion order: the sum of
+    what is reserved must come back to exactly nothing, or the run waits for room forever."""
+    import random
+    rng = random.Random(7)
+    amounts = [(rng.randint(80, 900) * 100.0 + 64 * 400.0) / 1e6 for _ in range(12)]
+    crumbs = _crumb_orders(amounts, range(40))
+    assert crumbs, "no settle order leaves a float crumb: the test would prove nothing"
+    for _seed, order in crumbs:
+        b = Budget(sum(amounts) + min(amounts) / 2)
+        assert all(b.try_reserve(a) for a in amounts)
+        for a in order:
+            b.settle(a, a)              # every request cost its worst case
+        assert b.reserved == 0.0 and b.outstanding == 0
+        assert not b.try_reserve(max(amounts)) and b.exhausted      # nothing in flight: stop
+
+
+def test_budget_stops_gpu_priced_requests_once_spent_reaches_it():
+    """A model priced by GPU time reserves nothing (its cost is known only afterwards): it
+    runs while there is money left and is stopped, for good, once the spend reaches the limit."""
+    b = Budget(1.0)
+    assert b.try_reserve(0.0)
+    b.settle(0.0, 0.6)
+    assert b.try_reserve(0.0) and not b.exhausted
+    b.settle(0.0, 0.5)                  # in flight when the limit was reached: crosses it
+    assert not b.try_reserve(0.0) and b.exhausted
+    assert not b.try_reserve(0.001)
+    assert Budget(None).try_reserve(0.0)
