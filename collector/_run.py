@@ -26,6 +26,7 @@ from ._actors import ModelWorker, Secret, model_actor_cls, now_utc
 from ._cost import Budget, max_cost_usd
 from ._journal import DONE_STATUSES, default_journal_dir, prune_journal, read_journal, superseded
 from ._plan import WorkItem, expand, load_benchmark, task_row
+from ._score_queue import ScoreQueue
 from ._spec import JobSpec, ModelSpec
 from .backends import get_backend
 from .errors import JobError
@@ -181,7 +182,7 @@ class Collector:
         self._score_buf: list[dict[str, Any]] = []
         self._last_flush = time.monotonic()
         self._settled: asyncio.Event | None = None
-        self._score_q: asyncio.Queue | None = None
+        self._score_q: ScoreQueue | None = None
         self._item_by_gid: dict[str, WorkItem] = {}
         self.replayed = 0
         self._closed_journals: set[Path] = set()
@@ -362,7 +363,7 @@ class Collector:
     # ------------------------------------------------------------------ async main
     async def _main(self, todo: list[WorkItem], rescore: list[WorkItem]) -> None:
         self._settled = asyncio.Event()
-        self._score_q = asyncio.Queue()
+        self._score_q = ScoreQueue()
         actors = self._start_model_actors({it.model.id for it in todo})
         # wait until every model actor is up (its backend built): fail before dispatching
         await asyncio.gather(*[a.stats.remote() for a in actors.values() if not isinstance(a, ModelWorker)])
@@ -374,15 +375,18 @@ class Collector:
             for it in rescore:
                 found = self._rescore_row(it)
                 if found is not None and found[1] is not None:
-                    self._score_q.put_nowait((it, found[0], found[1]))
+                    self._score_q.put((it, found[0], found[1]))
         with self._progress_display(todo, rescore):
             flusher = asyncio.ensure_future(self._flush_loop())
             try:
                 await self._dispatch(todo, actors)
-                for _ in score_tasks:
-                    self._score_q.put_nowait(None)
+                self._score_q.close()
                 if score_tasks:
                     await asyncio.gather(*score_tasks)
+                    left = len(self._score_q)
+                    if left:
+                        log.error("%d generation(s) were not scored: every scorer failed; a "
+                                  "rerun scores them", left)
             finally:
                 flusher.cancel()
                 for name, a in actors.items():
@@ -397,6 +401,21 @@ class Collector:
                             self._closed_journals.add(Path(info["journal"]))
                     except Exception:  # noqa: BLE001
                         log.debug("closing actor %s failed", name)
+                await self._close_scorers(scorers)
+
+    async def _close_scorers(self, scorers: list[Any]) -> None:
+        """Close each scorer's sandbox (its container and temp folder): a Ray shutdown right
+        after the run would kill the actors without running any finaliser."""
+        for s in scorers:
+            try:
+                if hasattr(s, "close") and hasattr(s.close, "remote"):
+                    await s.close.remote()
+                    import ray
+                    ray.kill(s, no_restart=True)
+                elif callable(getattr(s, "close", None)):
+                    await asyncio.to_thread(s.close)
+            except Exception:  # noqa: BLE001 - a dead actor's container: `sandbox cleanup`
+                log.debug("closing a scorer failed", exc_info=True)
 
     def _rescore_row(self, it: WorkItem) -> tuple[dict[str, Any], Any] | None:
         gid = it.request.generation_id
@@ -520,7 +539,7 @@ class Collector:
         if len(self._gen_buf) >= self.job.runtime.flush_rows:
             await asyncio.to_thread(self._flush)
         if ext is not None and self.job.scoring.enabled and self._score_q is not None:
-            self._score_q.put_nowait((it, row, ext))
+            self._score_q.put((it, row, ext))
         self._tick(it.model.id)
 
     def _from_journal(self, gid: str) -> dict[str, Any] | None:
@@ -556,23 +575,9 @@ class Collector:
             timeout_factor=sc.timeout_factor, fast_fail=sc.fast_fail) for _ in range(workers)]
 
     async def _score_loop(self, scorer: Any, index: int) -> None:
-        assert self._score_q is not None
-        size = self.job.scoring.batch_size
-        stop = False
-        while not stop:
-            first = await self._score_q.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < size:
-                try:
-                    nxt = self._score_q.get_nowait()
-                except asyncio.QueueEmpty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                batch.append(nxt)
+        q = self._score_q
+        assert q is not None
+        while (batch := await q.take(self.job.scoring.batch_size)) is not None:
             payload = [(it.request.task, ext) for it, _, ext in batch]
             results = None
             for attempt in range(3):
@@ -585,21 +590,20 @@ class Collector:
                 except Exception as exc:  # noqa: BLE001 - node lost / actor died: retry
                     log.warning("scorer %d failed (%s); retrying the batch", index, type(exc).__name__)
                     await asyncio.sleep(0.5 * (attempt + 1))
-            if results is None:
-                # give the batch to the others; never score an infra failure as 0
-                for b in batch:
-                    self._score_q.put_nowait(b)
-                log.error("scorer %d is gone; its batch was requeued", index)
-                if stop:
-                    self._score_q.put_nowait(None)
+            if results is None:     # never score an infra failure as 0: another scorer will
+                q.give_back(batch)
+                log.error("scorer %d is gone; its batch goes to the others", index)
                 return
-            for (it, row, _), res in zip(batch, results):
-                self._score_buf.append(self._score_row(it, row, res))
-                st = self.stats[it.model.id]
-                if getattr(res, "status", None) == "scored":
-                    st.scored += 1
-                    if getattr(res, "pass_hidden", None) or (getattr(res, "score", 0) or 0) >= 1.0:
-                        st.passed += 1
+            try:
+                for (it, row, _), res in zip(batch, results):
+                    self._score_buf.append(self._score_row(it, row, res))
+                    st = self.stats[it.model.id]
+                    if getattr(res, "status", None) == "scored":
+                        st.scored += 1
+                        if getattr(res, "pass_hidden", None) or (getattr(res, "score", 0) or 0) >= 1.0:
+                            st.passed += 1
+            finally:
+                q.done()
             self._tick(None)
             if len(self._score_buf) >= self.job.runtime.flush_rows:
                 await asyncio.to_thread(self._flush)

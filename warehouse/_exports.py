@@ -1,10 +1,11 @@
 """Training-split exports for router trainers (DESIGN.md section 7).
 
 Every export: one scored outcome per task x model (the lowest sample index), a ``split`` column
-assigned per task (a task never in two splits), stratified by benchmark and deterministic for a
-seed; features are the task prompt (never tests), model responses and visible-test outcomes
-only (no hidden verdict details, no stderr, no references); Parquet or JSONL by the output's
-extension; a ``<stem>.manifest.json`` beside it. Formats register themselves in ``EXPORTS``.
+assigned per problem group (a problem never in two splits, whichever benchmark or version posed
+it; see ``_problems``), stratified by benchmark family and deterministic for a seed; features
+are the task prompt (never tests), model responses and visible-test outcomes only (no hidden
+verdict details, no stderr, no references); Parquet or JSONL by the output's extension; a
+``<stem>.manifest.json`` beside it. Formats register themselves in ``EXPORTS``.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ import pyarrow.parquet as pq
 
 from ._analytics import check_selection, first_samples
 from ._errors import WarehouseError
-from ._routing import cs_inverse
+from ._problems import grouping_manifest, problem_group
+from ._routing import cost_ratios, cs_inverse
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +80,33 @@ def register(name: str) -> Callable[[Builder], Builder]:
 
 
 def assign_splits(tasks: pd.DataFrame, *, seed: int = 0, val: float = 0.1, test: float = 0.2) -> pd.Series:
-    """Split per task, stratified by benchmark: a Series task_key -> train | val | test."""
+    """A Series task_key -> train | val | test, drawn per problem group, stratified by family.
+
+    ``tasks`` needs ``task_key``, ``benchmark`` and ``task_id``. Every task_key of one problem
+    (HumanEval/7 in humaneval, humaneval-plus or any version of either) gets one split, else a
+    router would be tested on a problem it was trained on.
+    """
     if val < 0 or test < 0 or val + test >= 1:
         raise WarehouseError(f"--val and --test must be >= 0 and sum to less than 1 (got {val}, {test})")
-    out: dict[str, str] = {}
-    uniq = tasks[["task_key", "benchmark"]].drop_duplicates("task_key")
-    for bench, grp in uniq.groupby("benchmark", sort=True):
-        keys = np.array(sorted(grp.task_key))
-        rng = np.random.default_rng([seed, zlib.crc32(str(bench).encode())])
-        keys = keys[rng.permutation(len(keys))]
-        n_test, n_val = int(round(len(keys) * test)), int(round(len(keys) * val))
-        for i, k in enumerate(keys):
-            out[k] = "test" if i < n_test else "val" if i < n_test + n_val else "train"
-    return pd.Series(out, name="split")
+    uniq = tasks[["task_key", "benchmark", "task_id"]].drop_duplicates("task_key")
+    groups = [problem_group(b, t) for b, t in zip(uniq["benchmark"], uniq["task_id"])]
+    by_family: dict[str, set[tuple[str, str]]] = {}
+    for group in groups:
+        by_family.setdefault(group[0], set()).add(group)
+    split_of: dict[tuple[str, str], str] = {}
+    for family, members in by_family.items():
+        split_of.update(_split_family(members, family, seed, val, test))
+    return pd.Series([split_of[g] for g in groups], index=uniq["task_key"].to_numpy(), name="split")
+
+
+def _split_family(groups: set[tuple[str, str]], family: str, seed: int, val: float,
+                  test: float) -> dict[tuple[str, str], str]:
+    """One stratum: shuffle its groups (seeded per family, independent of row order) and cut."""
+    ordered = sorted(groups)
+    rng = np.random.default_rng([seed, zlib.crc32(family.encode())])
+    shuffled = [ordered[i] for i in rng.permutation(len(ordered))]
+    n_test, n_val = int(round(len(ordered) * test)), int(round(len(ordered) * val))
+    return {g: "test" if i < n_test else "val" if i < n_test + n_val else "train" for i, g in enumerate(shuffled)}
 
 
 def _sample_id(df: pd.DataFrame) -> pd.Series:
@@ -191,9 +207,8 @@ def _regression(df: pd.DataFrame, opt: ExportOptions) -> dict[str, pd.DataFrame]
     prices = _prices(df)
     parts = []
     for bench, grp in prices.groupby("benchmark"):
-        positive = grp.price[grp.price > 0]
-        cs = grp.price / positive.min() if len(positive) else pd.Series(1.0, index=grp.index)
-        parts.append(grp.assign(cs=cs.to_numpy(), cs_inv=cs_inverse(cs.to_numpy())))
+        cs = cost_ratios(grp.price.to_numpy())
+        parts.append(grp.assign(cs=cs, cs_inv=cs_inverse(cs)))
     cost = pd.concat(parts)
     out = df[["task_key", "model_id", "benchmark", "quality", "score", "cost_usd"]].merge(
         cost[["benchmark", "model_id", "cs", "cs_inv"]], on=["benchmark", "model_id"])
@@ -384,7 +399,7 @@ def export_data(source: Any, fmt: str, out: str | Path, options: ExportOptions |
         "files": {str(targets[k]): len(v) for k, v in frames.items()},
         "rows_per_split": rows_per_split,
         "tasks_per_split": {s: int(main.loc[main["split"] == s, "sample_id"].nunique()) for s in SPLITS},
-        "seed": opt.seed, "val": opt.val, "test": opt.test,
+        "seed": opt.seed, "val": opt.val, "test": opt.test, "split_grouping": grouping_manifest(),
         "filters": {"benchmarks": benchmarks, "models": models},
         "options": {k: v for k, v in asdict(opt).items() if k not in ("benchmarks", "models")},
         "source_run_ids": sorted(str(r) for r in df["run_id"].dropna().unique()),

@@ -233,9 +233,27 @@ def evaluate_routing(source: Any, benchmark: str, cheap: str, strong: str, *,
                           benchmark=benchmark, cheap=cheap, strong=strong)
 
 
+def cost_ratios(prices: np.ndarray) -> np.ndarray:
+    """CS = price / the cheapest positive price (>= 1), per model.
+
+    A free model (price 0 or unknown: replay and reference models, vLLM without gpu_hour_usd)
+    counts as cheap as the cheapest, CS = 1: dividing its zero price would give CS = 0 and push
+    its CS^-1 above 1. With no priced model every CS is 1.
+    """
+    p = np.nan_to_num(np.asarray(prices, dtype=float), nan=0.0)
+    positive = p[p > 0]
+    if not len(positive):
+        return np.ones_like(p)
+    return np.maximum(p / positive.min(), 1.0)
+
+
 def cs_inverse(cs: np.ndarray) -> np.ndarray:
-    """CS^-1 = 1 - (CS - 1) / (max CS - 1); 1.0 for every model when all cost the same."""
-    cs = np.asarray(cs, dtype=float)
+    """CS^-1 = 1 - (CS - 1) / (max CS - 1) (DESIGN.md section 1), in [0, 1].
+
+    1.0 for every model when all cost the same; a CS below 1 (a free model's ratio taken
+    against a positive minimum) counts as 1, the cheapest, so CS^-1 never exceeds 1.
+    """
+    cs = np.maximum(np.asarray(cs, dtype=float), 1.0)
     top = np.nanmax(cs) if len(cs) else 1.0
     if not np.isfinite(top) or top <= 1.0:
         return np.ones_like(cs)
@@ -247,8 +265,9 @@ def multi_model_table(source: Any, benchmark: str, models: Sequence[str] | None 
     """Per model and router on one benchmark: ES, relative cost, CS, CS^-1 and RS per lambda2.
 
     Models: ES = mean score; price = mean cost per call; ``relative_cost`` = price / max price;
-    CS = price / min price (the cost ratio, >= 1). Routers (``oracle``: per-task best score, ties
-    to the cheaper model; ``rs@l2``: the model with the best RS): ``relative_cost`` = sum over
+    CS = price / min positive price (the cost ratio, >= 1; a free model's is 1, see
+    ``cost_ratios``), so CS^-1 is in [0, 1]. Routers (``oracle``: per-task best score, ties to
+    the cheaper model; ``rs@l2``: the model with the best RS): ``relative_cost`` = sum over
     models of share of calls x price / max price. RS = lambda1 * ES + lambda2 * CS^-1 with
     lambda1 = 1 - lambda2.
     """
@@ -265,10 +284,9 @@ def multi_model_table(source: Any, benchmark: str, models: Sequence[str] | None 
         raise WarehouseError(f"no task of {benchmark!r} is scored for every selected model")
     price = df.groupby("model_id")["cost_usd"].mean().reindex(chosen).fillna(0.0)
     max_price = float(price.max())
-    min_price = float(price[price > 0].min()) if (price > 0).any() else 0.0
     es = wide.mean().reindex(chosen)
     rel = price / max_price if max_price > 0 else price * np.nan
-    cs = price / min_price if min_price > 0 else pd.Series(1.0, index=chosen)
+    cs = pd.Series(cost_ratios(price.to_numpy()), index=chosen)
     cs_inv = pd.Series(cs_inverse(cs.to_numpy()), index=chosen)
     rows = []
     for m in chosen:

@@ -34,7 +34,11 @@ def test_quickstart_runs_offline_and_leaves_queryable_data(tmp_path):
             "SELECT g.model_id, count(*) AS n, sum(CASE WHEN s.pass_hidden THEN 1 ELSE 0 END) AS passed, "
             "count(s.score_id) AS scored FROM generations g LEFT JOIN scores s USING (generation_id) "
             "GROUP BY 1").to_dict("records")}
-        runs = wh.df("SELECT status, job_spec FROM runs")
+        runs = wh.df("SELECT run_id, status, job_spec FROM runs")
+    # the scorer actors closed their sandboxes: no container of this run is left behind
+    from scorer.sandbox import cleanup_containers, docker_available
+    if docker_available()[0]:
+        assert cleanup_containers(runs.run_id.iloc[0]) == 0
     assert per_model["reference"]["n"] == 40 and per_model["reference"]["passed"] == 40
     replay = per_model["replay-demo"]
     assert replay["n"] == 30 and replay["scored"] == 30 and replay["passed"] == 23   # 7 wrong on purpose

@@ -131,3 +131,34 @@ def test_journal_left_by_a_crash_is_flushed_and_never_requested_again(tmp_path):
     assert len(gens) == 6 and set(gens.status) == {"ok"} and gens.extraction_status.notna().all()
     assert len(scores) == 6 and len(scorer.seen) == 6       # recovered generations are scored too
     assert not list((tmp_path / "journal").glob("*.jsonl"))  # flushed, then pruned
+
+
+class _GoneScorer:
+    """A scorer whose node is lost: every batch fails, after the generation has finished."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def score_batch(self, items):
+        self.calls += 1
+        raise ConnectionError("node lost")
+
+
+def test_a_batch_a_lost_scorer_gives_back_is_scored_by_another(tmp_path):
+    """The lost scorer gives up after its retries (seconds after every generation is in):
+    its batch must go to the live scorer, not sit behind the end of the queue unscored."""
+    from collector._run import CollectOptions, collect
+    from collector._spec import parse_job
+
+    good, gone = RecordingScorer(), _GoneScorer()
+    handed = iter([gone, good])
+    with FakeProvider() as fake:
+        job = parse_job(job_yaml(fake.url, limit=8).replace("workers: 1", "workers: 2"))
+        o = CollectOptions(warehouse=str(tmp_path / "wh"), base_dir=tmp_path, progress=False,
+                           journal_dir=tmp_path / "journal", scorer_factory=lambda: next(handed),
+                           local_actors=True)
+        s = collect(job, o)
+    gens, scores = _gens(tmp_path)
+    assert gone.calls == 3                                   # it took a batch and gave up
+    assert len(gens) == 8 and len(scores) == 8 and len(good.seen) == 8
+    assert s.models["api"].scored == 8

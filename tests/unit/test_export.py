@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from warehouse import EXPORTS, ExportOptions, WarehouseError, assign_splits, export_data, memory_warehouse
+from warehouse._problems import PROBLEM_FAMILIES, problem_group
 
 from .test_analytics_data import build_rows, outcome
 
@@ -102,7 +103,8 @@ def test_sft_labels_and_visible_only_verdict(hand, tmp_path):
 
 def test_splits_grouped_stratified_deterministic():
     tasks = pd.DataFrame({"task_key": [f"a{i}" for i in range(50)] + [f"b{i}" for i in range(10)],
-                          "benchmark": ["A"] * 50 + ["B"] * 10})
+                          "benchmark": ["A"] * 50 + ["B"] * 10,
+                          "task_id": [f"t{i}" for i in range(50)] + [f"t{i}" for i in range(10)]})
     s1 = assign_splits(tasks, seed=0, val=0.1, test=0.2)
     assert s1.equals(assign_splits(tasks.iloc[::-1], seed=0, val=0.1, test=0.2).loc[s1.index])
     assert not s1.equals(assign_splits(tasks, seed=1, val=0.1, test=0.2))
@@ -197,3 +199,99 @@ def test_no_hidden_test_text_and_disjoint_splits(shared_data, tmp_path, fmt, ext
     manifest = json.loads(res.manifest.read_text())
     main = read(Path(next(iter(res.files))))
     assert manifest["rows_per_split"] == {s: int((main.split == s).sum()) for s in ("train", "val", "test")}
+
+
+# ---------------------------------------------------------------- one problem, one split
+HUMANEVAL_FAMILY = ("humaneval", "humaneval-plus", "humaneval-plus-mini")
+MBPP_FAMILY_IDS = {"mbpp": "{n}", "mbpp-sanitized": "{n}", "mbpp-plus": "Mbpp/{n}"}
+
+
+def family_warehouse(n: int = 20):
+    """HumanEval(+/mini) and MBPP(-sanitized/+) rows over the same n problems, two models each."""
+    outs = []
+    for i in range(n):
+        for bench in HUMANEVAL_FAMILY:
+            outs += [outcome(bench, f"HumanEval/{i}", m, float(i % 2), cost=c) for m, c in (("a", 1), ("b", 2))]
+        for bench, form in MBPP_FAMILY_IDS.items():
+            tid = form.format(n=i + 2)
+            outs += [outcome(bench, tid, m, float(i % 3 == 0), cost=c) for m, c in (("a", 1), ("b", 2))]
+    return memory_warehouse(build_rows(outs))
+
+
+def problem_number(task_id: str) -> int:
+    return int(str(task_id).rsplit("/", 1)[-1])
+
+
+def test_a_problem_shared_by_benchmarks_lands_in_one_split(tmp_path):
+    res = export_data(family_warehouse(), "routerbench", tmp_path / "f.jsonl", ExportOptions(seed=0, val=0.2, test=0.3))
+    df = read(tmp_path / "f.jsonl")
+    df["family"] = df.eval_name.str.split("-").str[0]
+    df["problem"] = df.sample_id.str.split("/").str[-1].astype(int)
+    splits_per_problem = df.groupby(["family", "problem"])["split"].nunique()
+    assert len(splits_per_problem) == 40 and (splits_per_problem == 1).all()
+    # stratified per family: 20 problems -> 6 test, 4 val, 10 train, in every member benchmark
+    for bench, grp in df.groupby("eval_name"):
+        assert grp.split.value_counts().to_dict() == {"train": 10, "test": 6, "val": 4}, bench
+    grouping = json.loads(res.manifest.read_text())["split_grouping"]
+    assert grouping["families"] == {"humaneval": list(HUMANEVAL_FAMILY),
+                                    "mbpp": ["mbpp", "mbpp-sanitized", "mbpp-plus"]}
+    assert grouping["stratified_by"] == "benchmark family"
+
+
+def test_versions_of_one_task_land_in_one_split():
+    ids = [f"HumanEval/{i}" for i in range(40)]
+    tasks = pd.DataFrame({"task_key": [f"v1-{t}" for t in ids] + [f"v2-{t}" for t in ids] + [f"p-{t}" for t in ids],
+                          "benchmark": ["humaneval"] * 80 + ["humaneval-plus"] * 40,
+                          "task_id": ids * 3})
+    splits = assign_splits(tasks, seed=4, val=0.1, test=0.2)
+    for t in ids:
+        assert splits[f"v1-{t}"] == splits[f"v2-{t}"] == splits[f"p-{t}"], t
+    assert splits[[f"v1-{t}" for t in ids]].value_counts().to_dict() == {"train": 28, "test": 8, "val": 4}
+
+
+def test_regression_cs_inverse_of_a_free_model_is_one(tmp_path):
+    rows = [outcome("b1", f"t{i}", m, 1.0, cost=c) for i in range(2)
+            for m, c in (("free", 0.0), ("small", 0.001), ("big", 0.004))]
+    export_data(memory_warehouse(build_rows(rows)), "regression", tmp_path / "g.jsonl",
+                ExportOptions(val=0.0, test=0.0, lambda2s=(0.5,)))
+    df = read(tmp_path / "g.jsonl").drop_duplicates("model_id").set_index("model_id")
+    assert df.loc[["free", "small", "big"], "cs"].tolist() == pytest.approx([1.0, 1.0, 4.0])
+    assert df.loc[["free", "small", "big"], "cs_inv"].tolist() == pytest.approx([1.0, 1.0, 0.0])
+    assert df.loc["free", "rs@0.5"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("benchmark, task_id, group", [
+    ("humaneval", "HumanEval/7", ("humaneval", "7")),
+    ("humaneval-plus", "HumanEval/7", ("humaneval", "7")),
+    ("humaneval-plus-mini", " HumanEval/007 ", ("humaneval", "7")),
+    ("mbpp", "7", ("mbpp", "7")),
+    ("mbpp-sanitized", 7, ("mbpp", "7")),
+    ("mbpp-plus", "Mbpp/7", ("mbpp", "7")),
+    ("apps", "7", ("apps", "7")),                        # outside every family: its own
+    ("sven", "HumanEval/7", ("sven", "HumanEval/7")),
+])
+def test_problem_group(benchmark, task_id, group):
+    assert problem_group(benchmark, task_id) == group
+
+
+#: MBPP problems whose function MBPP-sanitized renamed beyond case and underscores.
+MBPP_SANITIZED_RENAMES = {("mbpp", "160"), ("mbpp", "633")}   # solution, pair_OR_Sum
+
+
+def test_problem_families_match_the_loaders(shared_data):
+    """The family table names registered benchmarks, and the loaders' task ids of one group are
+    one problem (one entry point, up to case and underscores); the plus variants add no problem."""
+    from benchmarks import list_benchmarks, load_tasks
+
+    registered = {b.name for b in list_benchmarks()}
+    for family, members in PROBLEM_FAMILIES.items():
+        assert set(members) <= registered, family
+        entry: dict[tuple[str, str], set[str]] = {}
+        for bench in members:
+            split = "all" if bench == "mbpp" else None
+            for task in load_tasks(bench, data_dir=shared_data, split=split):
+                name = task.entry_point.lower().replace("_", "")
+                entry.setdefault(problem_group(bench, task.task_id), set()).add(name)
+        renamed = {group for group, names in entry.items() if len(names) > 1}
+        assert renamed == (MBPP_SANITIZED_RENAMES if family == "mbpp" else set()), family
+        assert len(entry) == {"humaneval": 164, "mbpp": 974}[family]

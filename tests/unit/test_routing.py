@@ -6,7 +6,7 @@ import pytest
 
 from warehouse import (RoutingTasks, WarehouseError, evaluate_routing, evaluate_tasks, memory_warehouse,
                        multi_model_table)
-from warehouse._routing import cs_inverse, split_validation
+from warehouse._routing import cost_ratios, cs_inverse, split_validation
 
 from .test_analytics_data import build_rows, outcome
 
@@ -142,3 +142,31 @@ def test_multi_model_table_costs_and_ranking_score():
     assert t.loc["oracle", "es"] == pytest.approx(0.9)
     assert t.loc["oracle", "relative_cost"] == pytest.approx((6 * 0.001 + 2 * 0.004 + 2 * 0.01) / 10 / 0.01)
     assert cs_inverse(np.array([1.0, 1.0])).tolist() == [1.0, 1.0]
+
+
+def free_model_warehouse():
+    """A free model (a replay or reference model: cost 0) beside two priced ones."""
+    o = outcome
+    rows = []
+    for i in range(4):
+        rows.append(o("he", f"t{i}", "replay", 1.0 if i < 2 else 0.0, cost=0.0))
+        rows.append(o("he", f"t{i}", "cheap", 1.0 if i < 3 else 0.0, cost=0.001))
+        rows.append(o("he", f"t{i}", "strong", 1.0, cost=0.004))
+    return memory_warehouse(build_rows(rows))
+
+
+def test_free_model_counts_as_cheap_as_the_cheapest():
+    t = multi_model_table(free_model_warehouse(), "he", lambda2s=(0.5,)).set_index("name")
+    models = ["replay", "cheap", "strong"]
+    assert t.loc[models, "cs"].tolist() == pytest.approx([1.0, 1.0, 4.0])
+    assert t.loc[models, "cs_inv"].tolist() == pytest.approx([1.0, 1.0, 0.0])
+    assert t.loc["replay", "rs@0.5"] == pytest.approx(0.5 * 0.5 + 0.5 * 1.0)
+    assert t.loc["rs@0.5", "chosen_model"] == "cheap"                # ES 0.75 + CS^-1 1.0 beats replay's 0.5
+
+
+def test_cost_ratios_and_cs_inverse_stay_in_range():
+    cs = cost_ratios(np.array([0.0, 0.001, 0.004]))
+    assert cs.tolist() == pytest.approx([1.0, 1.0, 4.0])
+    assert cs_inverse(cs).tolist() == pytest.approx([1.0, 1.0, 0.0])
+    assert cost_ratios(np.array([0.0, np.nan])).tolist() == [1.0, 1.0]      # nobody priced
+    assert cs_inverse(np.array([0.0, 1.0, 4.0])).tolist() == pytest.approx([1.0, 1.0, 0.0])  # CS < 1 clipped
