@@ -211,6 +211,8 @@ def load_job(path: str | Path) -> JobSpec:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise JobError(f"cannot read job spec {p}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise JobError(f"job spec {p} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     return parse_job(text, source=str(p))
 
 

@@ -49,9 +49,11 @@ def load_samples(path: Path) -> dict[str, list[str]]:
     """task_id -> outputs in file order (the k-th line of a task is its sample k)."""
     out: dict[str, list[str]] = defaultdict(list)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").split("\n")   # (not at U+2028: JSON allows it raw)
     except OSError as exc:
         raise JobError(f"cannot read samples file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise JobError(f"samples file {path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue

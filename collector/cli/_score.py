@@ -179,22 +179,28 @@ def _read_samples(path: Path) -> Iterator[Sample]:
 
     if not path.is_file():
         raise ScorerError(f"samples file not found: {path}")
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError as exc:
-                raise ScorerError(f"{path} line {n}: not valid JSON ({exc.msg})") from None
-            if not isinstance(rec, dict) or "task_id" not in rec:
-                raise ScorerError(f"{path} line {n}: a sample needs a task_id")
-            for name in ("solution", "completion"):
-                if isinstance(rec.get(name), str):
-                    yield Sample(n, str(rec["task_id"]), rec[name], name)
-                    break
-            else:
-                raise ScorerError(f"{path} line {n}: a sample needs a string 'solution' or 'completion'")
+    try:
+        # (split at newlines only: U+2028 and friends may stand raw inside a JSON string)
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        raise ScorerError(f"samples file {path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except OSError as exc:
+        raise ScorerError(f"cannot read samples file {path}: {exc.strerror or exc}") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError as exc:
+            raise ScorerError(f"{path} line {n}: not valid JSON ({exc.msg})") from None
+        if not isinstance(rec, dict) or "task_id" not in rec:
+            raise ScorerError(f"{path} line {n}: a sample needs a task_id")
+        for name in ("solution", "completion"):
+            if isinstance(rec.get(name), str):
+                yield Sample(n, str(rec["task_id"]), rec[name], name)
+                break
+        else:
+            raise ScorerError(f"{path} line {n}: a sample needs a string 'solution' or 'completion'")
 
 
 def _compiles(code: str) -> bool:

@@ -111,12 +111,17 @@ class LocalSandbox(Sandbox):
         self.python = find_python(self.drop_to_nobody)
         self._proc: subprocess.Popen | None = None
         self._dir: str | None = None
+
+    def run(self, job, on_test=None):
+        # warned at the first job, not at start: a command that stops at bad input (the
+        # sandboxes start while it is checked) says one line, the error
         global _warned
         if not _warned:
             _warned = True
             log.warning("local sandbox (%s): weaker isolation than Docker (shared kernel, no cgroup "
-                        "limits%s); prefer --sandbox docker for untrusted code at scale", isolation,
-                        "; host files stay readable" if isolation == "unshare" else "")
+                        "limits%s); prefer --sandbox docker for untrusted code at scale", self.isolation,
+                        "; host files stay readable" if self.isolation == "unshare" else "")
+        return super().run(job, on_test)
 
     def describe(self) -> str:
         return f"local:{self.isolation}"

@@ -89,10 +89,13 @@ def test_without_warehouse_option_nothing_is_written(samples, tmp_path, shared_d
     ('{"task_id": "HumanEval/0", "solution": "x"}\n{oops\n', "line 2: not valid JSON"),
     ('{"task_id": "HumanEval/0"}\n', "line 1: a sample needs a string 'solution' or 'completion'"),
     ('{"task_id": "HumanEval/9999", "solution": "x"}\n', "'HumanEval/9999' is not in benchmark"),
+    ('{"task_id": "HumanEval/0", "solution": "caf\xe9"}\n'.encode("latin-1"), "is not UTF-8 text"),
 ])
 def test_bad_samples_one_line_exit_2_nothing_written(tmp_path, shared_data, capsys, content, message):
     path = tmp_path / "bad.jsonl"
-    if content is not None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
         path.write_text(content)
     wh, out = tmp_path / "wh", tmp_path / "out.jsonl"
     code, stdout, err = run_cli(["--warehouse", str(wh)] + base_args(path, tmp_path, shared_data)
@@ -101,6 +104,17 @@ def test_bad_samples_one_line_exit_2_nothing_written(tmp_path, shared_data, caps
     assert err.startswith("codeharvest: error:") and message in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
     assert not out.exists() and not wh.exists()
+
+
+def test_samples_split_at_newlines_only(tmp_path):
+    """JSON allows U+2028/U+2029/U+0085 raw inside a string: they do not end a sample's line."""
+    from collector.cli._score import _read_samples
+
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"task_id": "HumanEval/0", "solution": "x = 1  # a\u2028b\u0085c"}\r\n'
+                    '{"task_id": "HumanEval/1", "completion": "pass"}\n', encoding="utf-8")
+    got = [(s.line, s.task_id, s.raw) for s in _read_samples(path)]
+    assert got == [(1, "HumanEval/0", "x = 1  # a\u2028b\u0085c"), (2, "HumanEval/1", "pass")]
 
 
 def test_unknown_benchmark_and_sandbox(tmp_path, samples, shared_data, capsys):

@@ -94,3 +94,13 @@ def test_bad_job_is_one_line_exit_2(tmp_path, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("codeharvest: error:") and "job.yaml:5" in err and "colour" in err and "\n" not in err
+
+
+def test_job_spec_that_is_not_utf8_is_one_line_exit_2(tmp_path, capsys):
+    job = tmp_path / "job.yaml"
+    job.write_bytes("name: caf\xe9\nbenchmarks: [{name: humaneval}]\n".encode("latin-1"))
+    with pytest.raises(SystemExit) as exc:
+        main(["collect", str(job), "--dry-run"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("codeharvest: error:") and "not UTF-8" in err and "\n" not in err
