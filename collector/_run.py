@@ -207,6 +207,7 @@ class Collector:
                 wh.close()
             return RunSummary(self.run_id, "dry_run", self.stats, estimate=estimate(job, items, done))
         preflight(job, opts.base_dir, items)
+        reject_ray_client(opts.ray_address)
         self._check_gpus(items)
         self.wh = self._open_warehouse(create=True)
         journal_dir = Path(opts.journal_dir or job.runtime.journal_dir or default_journal_dir(opts.warehouse))
@@ -634,6 +635,15 @@ class Collector:
             self.progress.update()
 
 
+def reject_ray_client(address: str | None) -> None:
+    """Ray Client (``ray://``) would keep this driver off the cluster, but the model actors
+    watch the driver's pid and share its journal folder: both must be on one host."""
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    if address is not None and address.strip().lower().startswith("ray://"):
+        raise JobError(f"Ray Client addresses ({address}) are not supported: run the driver on the "
+                       f"cluster, e.g. `ray job submit --working-dir . -- codeharvest collect job.yaml`")
+
+
 def ensure_ray(address: str | None) -> None:
     """Connect to ``address`` / RAY_ADDRESS, or start a local Ray bound to 127.0.0.1."""
     import ray
@@ -641,6 +651,7 @@ def ensure_ray(address: str | None) -> None:
     if ray.is_initialized():
         return
     address = address or os.environ.get("RAY_ADDRESS") or None
+    reject_ray_client(address)
     if address is None:
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")

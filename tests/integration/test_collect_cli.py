@@ -104,3 +104,18 @@ def test_job_spec_that_is_not_utf8_is_one_line_exit_2(tmp_path, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("codeharvest: error:") and "not UTF-8" in err and "\n" not in err
+
+
+def test_ray_client_address_is_one_line_exit_2_nothing_written(tmp_path, capsys, monkeypatch):
+    """Model actors watch the driver's pid and share its journal folder: a Ray Client driver
+    (off the cluster) is refused before anything is opened."""
+    monkeypatch.chdir(tmp_path)
+    job = tmp_path / "job.yaml"
+    job.write_text("benchmarks: [{name: humaneval, limit: 2}]\nmodels:\n  - {id: r, backend: reference}\n"
+                   f"warehouse: {tmp_path / 'wh'}\nscoring: {{enabled: false}}\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["collect", str(job), "--no-progress", "--ray-address", "ray://127.0.0.1:10001"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("codeharvest: error:") and "ray job submit" in err and "\n" not in err
+    assert not (tmp_path / "wh").exists()
