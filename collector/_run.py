@@ -373,10 +373,13 @@ class Collector:
         if self.job.scoring.enabled and (todo or rescore):
             scorers = self._start_scorers()
             score_tasks = [asyncio.ensure_future(self._score_loop(s, i)) for i, s in enumerate(scorers)]
+            outputs = await asyncio.to_thread(self._raw_outputs, [it.request.generation_id for it in rescore])
             for it in rescore:
-                found = self._rescore_row(it)
-                if found is not None and found[1] is not None:
-                    self._score_q.put((it, found[0], found[1]))
+                gid = it.request.generation_id
+                if gid in outputs:
+                    row, ext = self._finish({"generation_id": gid, "status": "ok", "raw_output": outputs[gid]})
+                    if ext is not None:
+                        self._score_q.put((it, row, ext))
         with self._progress_display(todo, rescore):
             flusher = asyncio.ensure_future(self._flush_loop())
             try:
@@ -418,17 +421,22 @@ class Collector:
             except Exception:  # noqa: BLE001 - a dead actor's container: `sandbox cleanup`
                 log.debug("closing a scorer failed", exc_info=True)
 
-    def _rescore_row(self, it: WorkItem) -> tuple[dict[str, Any], Any] | None:
-        gid = it.request.generation_id
-        try:
-            t = self.wh.sql(f"SELECT raw_output, extracted_code, extraction_status FROM generations "
-                            f"WHERE generation_id = '{gid}'")
-        except Exception:  # noqa: BLE001
-            return None
-        if t.num_rows == 0:
-            return None
-        return self._finish({"generation_id": gid, "status": "ok",
-                             "raw_output": t.column("raw_output")[0].as_py()})
+    def _raw_outputs(self, gids: list[str], chunk: int = 2000) -> dict[str, Any]:
+        """generation_id -> raw_output of the given generations, a few queries for all of
+        them (one per item re-listed and re-scanned the table each time: hours at 50k)."""
+        out: dict[str, Any] = {}
+        for i in range(0, len(gids), chunk):
+            ids = [g for g in gids[i:i + chunk] if g.isalnum()]    # content hashes: hex
+            if not ids:
+                continue
+            in_list = ", ".join(f"'{g}'" for g in ids)
+            try:
+                t = self.wh.sql(f"SELECT generation_id, raw_output FROM generations "
+                                f"WHERE generation_id IN ({in_list})")
+            except Exception:  # noqa: BLE001 - no generations table yet: nothing to rescore
+                return out
+            out.update(zip(t.column("generation_id").to_pylist(), t.column("raw_output").to_pylist()))
+        return out
 
     async def _flush_loop(self) -> None:
         while True:

@@ -162,3 +162,20 @@ def test_a_batch_a_lost_scorer_gives_back_is_scored_by_another(tmp_path):
     assert gone.calls == 3                                   # it took a batch and gave up
     assert len(gens) == 8 and len(scores) == 8 and len(good.seen) == 8
     assert s.models["api"].scored == 8
+
+
+def test_rerun_scores_what_an_earlier_run_generated_without_paying_again(tmp_path):
+    """Generations left unscored (scoring was off, or down) are scored on the rerun from
+    their stored raw outputs, fetched in one query, and nothing is requested again."""
+    with FakeProvider() as fake:
+        run_local(tmp_path, job_yaml(fake.url, limit=6, scoring=False))
+        billed = fake.billed_total
+        gens, _ = _gens(tmp_path)
+        assert billed == 6 and len(gens) == 6
+        scorer = RecordingScorer()
+        s = run_local(tmp_path, job_yaml(fake.url, limit=6), scorer)
+        assert fake.billed_total == billed and s.models["api"].skipped == 6
+    gens, scores = _gens(tmp_path)
+    assert sorted(t for t, _ in scorer.seen) == sorted(gens.task_id)
+    assert len(scores) == 6 and set(scores.generation_id) == set(gens.generation_id)
+    assert s.models["api"].scored == 6
