@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import subprocess
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -180,6 +181,9 @@ class Collector:
         self.budget = Budget(job.budget_usd)
         self._gen_buf: list[dict[str, Any]] = []
         self._score_buf: list[dict[str, Any]] = []
+        # flushes run in worker threads while the event loop appends: a row appended to a
+        # buffer a flush had just taken (and written) would be lost
+        self._buf_lock = threading.Lock()
         self._last_flush = time.monotonic()
         self._settled: asyncio.Event | None = None
         self._score_q: ScoreQueue | None = None
@@ -348,12 +352,17 @@ class Collector:
         rt = self.job.runtime
         due = force or time.monotonic() - self._last_flush >= rt.flush_interval_s
         try:
-            if self._gen_buf and (due or len(self._gen_buf) >= rt.flush_rows):
-                rows, self._gen_buf = self._gen_buf, []
-                self.wh.append("generations", rows)
-            if self._score_buf and (due or len(self._score_buf) >= rt.flush_rows):
-                rows, self._score_buf = self._score_buf, []
-                self.wh.append("scores", rows)
+            for table, name in (("generations", "_gen_buf"), ("scores", "_score_buf")):
+                if getattr(self, name) and (due or len(getattr(self, name)) >= rt.flush_rows):
+                    with self._buf_lock:
+                        rows = getattr(self, name)
+                        setattr(self, name, [])
+                    try:
+                        self.wh.append(table, rows)
+                    except Exception:
+                        with self._buf_lock:    # back in line for the next flush
+                            getattr(self, name)[:0] = rows
+                        raise
         except Exception:
             if not safe:
                 raise
@@ -441,7 +450,11 @@ class Collector:
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(self.job.runtime.flush_interval_s)
-            await asyncio.to_thread(self._flush)
+            try:
+                await asyncio.to_thread(self._flush)
+            except Exception as exc:  # noqa: BLE001 - the rows stay buffered: next time
+                log.warning("writing to the warehouse failed (%s); retrying at the next flush",
+                            " ".join(str(exc).split())[:200])
 
     # ------------------------------------------------------------------ model actors
     def _start_model_actors(self, model_ids: set[str]) -> dict[str, Any]:
@@ -509,7 +522,8 @@ class Collector:
         st = self.stats[it.model.id]
         st.done += 1
         st.failed += 1
-        self._gen_buf.append(row)
+        with self._buf_lock:
+            self._gen_buf.append(row)
         self._tick(it.model.id)
 
     async def _one(self, it: WorkItem, actor: Any, reserve: float, sem: asyncio.Semaphore) -> None:
@@ -544,7 +558,8 @@ class Collector:
             if row.get("status") == "circuit_open":
                 st.circuit_open = True
         row, ext = self._finish(row)
-        self._gen_buf.append(row)
+        with self._buf_lock:
+            self._gen_buf.append(row)
         if len(self._gen_buf) >= self.job.runtime.flush_rows:
             await asyncio.to_thread(self._flush)
         if ext is not None and self.job.scoring.enabled and self._score_q is not None:
@@ -605,7 +620,9 @@ class Collector:
                 return
             try:
                 for (it, row, _), res in zip(batch, results):
-                    self._score_buf.append(self._score_row(it, row, res))
+                    score_row = self._score_row(it, row, res)
+                    with self._buf_lock:
+                        self._score_buf.append(score_row)
                     st = self.stats[it.model.id]
                     if getattr(res, "status", None) == "scored":
                         st.scored += 1

@@ -230,3 +230,27 @@ def test_progress_summary_and_estimate_tables_render_the_numbers():
     text = con.export_text()
     assert "5/8" in text and "circuit open" in text and "$0.1250 of $1.00" in text
     assert "75.0%" in text and "BUDGET REACHED" in text and "0.0057" in text
+
+
+def test_a_failed_flush_keeps_its_rows_for_the_next():
+    """A warehouse write that fails (S3 hiccup) must not drop the rows it had taken: scores
+    have no journal behind them."""
+    class FlakyWarehouse:
+        def __init__(self):
+            self.fail, self.written = 1, []
+
+        def append(self, table, rows):
+            if self.fail:
+                self.fail -= 1
+                raise OSError("503 Slow Down")
+            self.written.append((table, [r["k"] for r in rows]))
+
+    c = Collector(parse_job(JOB % (3, "0.0")), CollectOptions(warehouse="unused", base_dir=Path(".")))
+    c.wh = FlakyWarehouse()
+    c._gen_buf, c._score_buf = [{"k": 1}, {"k": 2}], [{"k": 3}]
+    with pytest.raises(OSError):
+        c._flush(force=True)
+    c._gen_buf.append({"k": 4})                   # appended meanwhile: after the kept rows
+    c._flush(force=True)
+    assert c.wh.written == [("generations", [1, 2, 4]), ("scores", [3])]
+    assert c._gen_buf == [] and c._score_buf == []
