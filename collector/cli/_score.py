@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 import uuid
@@ -296,8 +297,15 @@ class _RayPool:
                        for _ in range(self.workers)]
 
     def describe(self) -> tuple[str, str]:
+        """Also the first contact: an actor that could not open its sandbox fails here, and
+        says why in one line (not a Ray traceback)."""
+        from scorer import ScorerError
+
         a = self.actors[0]
-        return self.ray.get(a.describe.remote()), self.ray.get(a.limits.remote())
+        try:
+            return self.ray.get(a.describe.remote()), self.ray.get(a.limits.remote())
+        except self.ray.exceptions.RayError as exc:
+            raise ScorerError(f"scorer actor did not start: {_last_line(exc)}") from None
 
     def score(self, samples: list[Sample], tasks: dict[str, Any]) -> Iterator[tuple[Sample, Any]]:
         # Units of work: the samples of one task together (its reference runs once, in the
@@ -340,6 +348,13 @@ class _RayPool:
             self.ray.kill(a)
         if self._own_ray:
             self.ray.shutdown()
+
+
+def _last_line(exc: BaseException) -> str:
+    """The last line of a Ray error's text: the remote exception itself, without its traceback."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(getattr(exc, "error_msg", "") or exc))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else type(exc).__name__
 
 
 def _on_ray(ray_address: str | None) -> bool:

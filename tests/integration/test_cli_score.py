@@ -169,3 +169,20 @@ def test_default_workers_half_the_cpus_and_never_more_than_samples(samples, tmp_
     assert run_cli(base_args(two, tmp_path, shared_data), capsys)[0] == 0
     assert run_cli(base_args(samples, tmp_path, shared_data) + ["--workers", "3"], capsys)[0] == 0
     assert started == [2, 3]       # 16 by default, but 2 samples need no more than 2 sandboxes
+
+
+def test_a_scorer_actor_that_cannot_start_says_why_in_one_line(ray_session, tmp_path):
+    """The actor's sandbox fails in its creation task, on another process: the user gets the
+    reason, not a Ray traceback."""
+    from collector.cli._score import _RayPool
+    from scorer import ScorerError
+
+    pool = _RayPool("no-such-sandbox", 1, 1, "t-actor", tmp_path / "cache")
+    try:
+        with pytest.raises(ScorerError) as exc:
+            pool.describe()
+        msg = str(exc.value)
+        assert msg.startswith("scorer actor did not start:") and "no-such-sandbox" in msg
+        assert "\n" not in msg and "Traceback" not in msg
+    finally:
+        pool.close()
