@@ -6,6 +6,7 @@ import asyncio
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,10 @@ class BedrockBackend(Backend):
                                    or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
                                    endpoint_url=spec.endpoint_url, config=cfg)
         self._local = threading.local()
+        # its own threads: the event loop's default pool (min(32, CPUs + 4)) would hold a
+        # 2-CPU driver to 6 calls at a time whatever the model's concurrency says
+        self._threads = ThreadPoolExecutor(max_workers=max(1, spec.concurrency),
+                                           thread_name_prefix=f"bedrock-{spec.id}"[:30])
         self.client.meta.events.register("before-sign.bedrock-runtime.Converse", self._add_header)
 
     def _add_header(self, request, **_: object) -> None:
@@ -85,7 +90,8 @@ class BedrockBackend(Backend):
 
     async def complete(self, req: Request) -> Completion:
         try:
-            resp, latency = await asyncio.to_thread(self._call, req)
+            resp, latency = await asyncio.get_running_loop().run_in_executor(
+                self._threads, self._call, req)
             content = resp["output"]["message"]["content"]
             text = "".join(part.get("text", "") for part in content)
             usage = resp.get("usage", {})
@@ -107,3 +113,7 @@ class BedrockBackend(Backend):
             if boto3.session.Session().get_credentials() is None:
                 problems.append(f"model {spec.id!r}: no AWS credentials found (environment, profile or role)")
         return problems
+
+    async def aclose(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        await super().aclose()

@@ -56,6 +56,8 @@ class FakeProvider:
         self.billed: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.requests = 0
+        self.in_flight = 0              # requests sleeping their latency now
+        self.max_in_flight = 0          # the most at once (what a client's concurrency reached)
         self.seen_auth: set[str] = set()
         self._window: deque[float] = deque()
         self._server: ThreadingHTTPServer | None = None
@@ -166,13 +168,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _wait_latency(self) -> bool:
         """Sleep the latency; False when the client hung up meanwhile (nothing billed)."""
         end = time.monotonic() + self.fake.latency_s
-        while True:
-            left = end - time.monotonic()
-            if _client_gone(self.connection):
-                return False
-            if left <= 0:
-                return True
-            time.sleep(min(0.02, left))
+        with self.fake.lock:
+            self.fake.in_flight += 1
+            self.fake.max_in_flight = max(self.fake.max_in_flight, self.fake.in_flight)
+        try:
+            while True:
+                left = end - time.monotonic()
+                if _client_gone(self.connection):
+                    return False
+                if left <= 0:
+                    return True
+                time.sleep(min(0.02, left))
+        finally:
+            with self.fake.lock:
+                self.fake.in_flight -= 1
 
     def do_POST(self) -> None:  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)

@@ -3,6 +3,7 @@ that speak each wire protocol and inject faults."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import pytest
@@ -32,8 +33,9 @@ def _spec(proto: str, fake: FakeProvider, **over) -> ModelSpec:
           "bedrock": {"endpoint_url": fake.url, "region": "us-east-1"}}[proto]
     retry = {"max_attempts": 8, "initial_backoff_s": 0.01, "max_backoff_s": 0.05, "timeout_s": 2.0,
              **over.pop("retry", {})}
+    over.setdefault("concurrency", 8)
     return ModelSpec(id=proto, backend=proto, model="model-x", prices={"input_per_mtok": 1.0,
-                     "output_per_mtok": 4.0}, retry=retry, concurrency=8, **kw, **over)
+                     "output_per_mtok": 4.0}, retry=retry, **kw, **over)
 
 
 def _req(i: int, max_tokens: int = 200) -> Request:
@@ -126,3 +128,15 @@ def test_circuit_breaker_stops_a_failing_model():
         outs = asyncio.run(go())
         assert [c.status for c in outs] == ["api_error"] * 3 + ["circuit_open"] * 7
         assert fake.requests == 3 and "HTTP 401" in outs[-1].error_detail
+
+
+def test_bedrock_reaches_the_models_concurrency():
+    """boto3 is synchronous: its calls need threads of their own. On the event loop's default
+    pool (min(32, CPUs + 4) threads) a model's concurrency above that was never reached."""
+    default_pool = min(32, (os.cpu_count() or 1) + 4)
+    n = default_pool + 8
+    with FakeProvider(latency_s=0.4) as fake:
+        spec = _spec("bedrock", fake, concurrency=n)
+        results, _ = _run(spec, [_req(i) for i in range(n)])
+    assert all(r.status == "ok" for r in results)
+    assert fake.max_in_flight > default_pool
