@@ -4,7 +4,6 @@ existing samples file (EvalPlus/human-eval ``samples.jsonl``: task_id + completi
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,25 +46,19 @@ def _samples_path(spec: "ModelSpec", base_dir: Path) -> Path:
 
 def load_samples(path: Path) -> dict[str, list[str]]:
     """task_id -> outputs in file order (the k-th line of a task is its sample k)."""
+    from benchmarks import BenchmarkError, iter_jsonl
+
     out: dict[str, list[str]] = defaultdict(list)
     try:
-        lines = path.read_text(encoding="utf-8").split("\n")   # (not at U+2028: JSON allows it raw)
-    except OSError as exc:
-        raise JobError(f"cannot read samples file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise JobError(f"samples file {path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
+        for n, rec in iter_jsonl(path):
             text = rec.get("completion", rec.get("solution", rec.get("output", rec.get("raw_output"))))
-            task_id = str(rec["task_id"])
-        except (ValueError, KeyError, AttributeError):
-            raise JobError(f"{path}:{n}: not a sample (needs task_id and completion/solution)") from None
-        if text is None:
-            raise JobError(f"{path}:{n}: sample has no completion/solution/output field")
-        out[task_id].append(str(text))
+            if "task_id" not in rec:
+                raise JobError(f"{path}:{n}: not a sample (needs task_id and completion/solution)")
+            if text is None:
+                raise JobError(f"{path}:{n}: sample has no completion/solution/output field")
+            out[str(rec["task_id"])].append(str(text))
+    except BenchmarkError as exc:      # unreadable, not UTF-8, malformed JSON: one line
+        raise JobError(f"samples file {exc}") from None
     return dict(out)
 
 

@@ -176,32 +176,23 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
 
 
 def _read_samples(path: Path) -> Iterator[Sample]:
+    from benchmarks import BenchmarkError, iter_jsonl
     from scorer import ScorerError
 
     if not path.is_file():
         raise ScorerError(f"samples file not found: {path}")
     try:
-        # (split at newlines only: U+2028 and friends may stand raw inside a JSON string)
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except UnicodeDecodeError as exc:
-        raise ScorerError(f"samples file {path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    except OSError as exc:
-        raise ScorerError(f"cannot read samples file {path}: {exc.strerror or exc}") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError as exc:
-            raise ScorerError(f"{path} line {n}: not valid JSON ({exc.msg})") from None
-        if not isinstance(rec, dict) or "task_id" not in rec:
-            raise ScorerError(f"{path} line {n}: a sample needs a task_id")
-        for name in ("solution", "completion"):
-            if isinstance(rec.get(name), str):
-                yield Sample(n, str(rec["task_id"]), rec[name], name)
-                break
-        else:
-            raise ScorerError(f"{path} line {n}: a sample needs a string 'solution' or 'completion'")
+        for n, rec in iter_jsonl(path):
+            if "task_id" not in rec:
+                raise ScorerError(f"{path} line {n}: a sample needs a task_id")
+            for name in ("solution", "completion"):
+                if isinstance(rec.get(name), str):
+                    yield Sample(n, str(rec["task_id"]), rec[name], name)
+                    break
+            else:
+                raise ScorerError(f"{path} line {n}: a sample needs a string 'solution' or 'completion'")
+    except BenchmarkError as exc:      # unreadable, not UTF-8, malformed JSON: one line
+        raise ScorerError(str(exc)) from None
 
 
 def _compiles(code: str) -> bool:

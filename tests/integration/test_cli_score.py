@@ -86,10 +86,10 @@ def test_without_warehouse_option_nothing_is_written(samples, tmp_path, shared_d
 
 @pytest.mark.parametrize("content,message", [
     (None, "samples file not found"),
-    ('{"task_id": "HumanEval/0", "solution": "x"}\n{oops\n', "line 2: not valid JSON"),
+    ('{"task_id": "HumanEval/0", "solution": "x"}\n{oops\n', "line 2: malformed JSON"),
     ('{"task_id": "HumanEval/0"}\n', "line 1: a sample needs a string 'solution' or 'completion'"),
     ('{"task_id": "HumanEval/9999", "solution": "x"}\n', "'HumanEval/9999' is not in benchmark"),
-    ('{"task_id": "HumanEval/0", "solution": "caf\xe9"}\n'.encode("latin-1"), "is not UTF-8 text"),
+    ('{"task_id": "HumanEval/0", "solution": "caf\xe9"}\n'.encode("latin-1"), "unreadable (UnicodeDecodeError"),
 ])
 def test_bad_samples_one_line_exit_2_nothing_written(tmp_path, shared_data, capsys, content, message):
     path = tmp_path / "bad.jsonl"

@@ -254,3 +254,24 @@ def test_a_failed_flush_keeps_its_rows_for_the_next():
     c._flush(force=True)
     assert c.wh.written == [("generations", [1, 2, 4]), ("scores", [3])]
     assert c._gen_buf == [] and c._score_buf == []
+
+
+@pytest.mark.parametrize("content,message", [
+    ('{"task_id": "T/0", "completion": "caf\xe9"}\n'.encode("latin-1"), "unreadable (UnicodeDecodeError"),
+    (b'{"task_id": "T/0", "completion": "x"}\n{oops\n', "line 2: malformed JSON"),
+    (b'{"completion": "x"}\n', ":1: not a sample (needs task_id"),
+    (b'{"task_id": "T/0"}\n', ":1: sample has no completion"),
+])
+def test_replay_samples_that_cannot_be_read_are_one_line_job_errors(tmp_path, content, message):
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(JobError) as exc:
+        load_samples(path)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_replay_samples_split_at_newlines_only(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"task_id": "T/0", "completion": "a\u2028b"}\n{"task_id": "T/0", "solution": "c"}\n',
+                    encoding="utf-8")
+    assert load_samples(path) == {"T/0": ["a\u2028b", "c"]}
