@@ -185,8 +185,8 @@ def _load_mapcoder(path: Path) -> list[Task]:
                     raise BenchmarkError(f"{where}: test_list[{i}] needs 'input' and 'output'")
                 out = pair["output"]
                 expected = out[0] if isinstance(out, list) and len(out) == 1 else out
-                if fn_name:
-                    tests.append(TestCase(kind="call", args=_parse_mapcoder_args(pair["input"]), expected=expected,
+                if fn_name:     # kept as stored: wrapped in a list, judged by APPS's own rule
+                    tests.append(TestCase(kind="call", args=_parse_mapcoder_args(pair["input"]), expected=out,
                                           name=f"test_list#{i}"))
                 else:
                     tests.append(TestCase(kind="stdio", stdin=pair["input"], expected=_output_text(expected),
@@ -194,10 +194,8 @@ def _load_mapcoder(path: Path) -> list[Task]:
             if not tests:
                 raise BenchmarkError(f"{where}: empty test_list")
             meta = {"source": "mapcoder150", "source_line": lineno}
-            task = _make_task(f"mapcoder150/{rec['id']}", rec["description"], tests, fn_name,
-                              starter + "\n" if starter else "", [], rec["difficulty"], meta)
-            task.metadata.pop("list_wrapped_outputs", None)   # MapCoder wraps every output: unwrapped above
-            tasks.append(task)
+            tasks.append(_make_task(f"mapcoder150/{rec['id']}", rec["description"], tests, fn_name,
+                                    starter + "\n" if starter else "", [], rec["difficulty"], meta))
     return tasks
 
 

@@ -193,10 +193,14 @@ def _apps_stdio_equal(stdout: str, expected: Any) -> bool:
         return False
 
 
-def apps_call_equal(output: Any, expected: Any) -> bool:
-    """APPS ``run_test`` for call-based problems."""
+def apps_call_equal(output: Any, expected: Any, list_wrapped: bool = True) -> bool:
+    """APPS ``run_test`` for call-based problems. APPS stores each answer wrapped in a list
+    and also accepts the answer itself (``expected[0]``); for ``expected`` that is the answer
+    itself (``list_wrapped`` False) that fallback would accept a list answer's first item."""
     if isinstance(output, tuple):
         output = list(output)
+    if not list_wrapped:
+        expected = [expected]
     if safe_eq(output, expected):
         return True
     if isinstance(expected, list) and expected and safe_eq(output, expected[0]):

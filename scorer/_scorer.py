@@ -245,7 +245,8 @@ class Scorer:
                     return _Outcome(ok, None if ok else wrong, "" if ok else "large output differs")
                 ok = group.check(plan.case.args, out, exp.value)
             else:
-                ok = apps_call_equal(out, plan.case.expected)
+                ok = apps_call_equal(out, plan.case.expected,
+                                     bool(task.metadata.get("list_wrapped_outputs")))
             return _Outcome(ok, None if ok else wrong, "" if ok else _got(out))
         # stdio
         compare = task.metadata.get("compare") or ("tokens" if task.benchmark.startswith("runbugrun")

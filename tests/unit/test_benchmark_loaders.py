@@ -128,7 +128,10 @@ def test_apps_both_sources(shared_data):
     assert Counter(t.difficulty for t in mapcoder) == {"introductory": 50, "interview": 52, "competition": 48}
     zonk = raw["mapcoder150/3554"]
     assert zonk.entry_point == "get_score" and zonk.visible_tests[0].args == [[1]]
-    assert zonk.visible_tests[0].expected == 100
+    assert zonk.visible_tests[0].expected == [100]          # as stored: wrapped, as in APPS
+    assert zonk.metadata["list_wrapped_outputs"] is True
+    ages = raw["mapcoder150/4277"].hidden_tests[0]            # a list answer, wrapped once more
+    assert ages.expected == [[5, 98, 93]]
     assert len(load_tasks("apps", data_dir=shared_data, split="mapcoder150")) == 150
     assert len(load_tasks("apps", data_dir=shared_data, split="train")) == 5
 

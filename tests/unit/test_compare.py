@@ -103,6 +103,16 @@ def test_apps_call_based():
     assert not apps_call_equal(8, [9])
 
 
+def test_apps_call_equal_unwraps_once():
+    """A list answer's first item is not the answer: the fallback applies to APPS's wrapping
+    only, never to an answer that is itself a list (MapCoder-150 4277: [5, 98, 93])."""
+    assert apps_call_equal([5, 98, 93], [[5, 98, 93]])
+    assert not apps_call_equal(5, [[5, 98, 93]])
+    assert apps_call_equal([5, 98, 93], [5, 98, 93], list_wrapped=False)
+    assert not apps_call_equal(5, [5, 98, 93], list_wrapped=False)
+    assert apps_call_equal(9, 9, list_wrapped=False)
+
+
 def test_runbugrun_tokens():
     assert tokens_equal("1 2\n3\n", "1\n2 3")
     assert tokens_equal("0.50001", "0.5")

@@ -195,7 +195,8 @@ def test_stdio_apps_and_runbugrun():
 def test_apps_call_based_solution_class():
     cases = (Case("call", args=[[2, 3, 4, 7, 11], 5], expected=[9]),)
     task = Task("apps", "1", "2404", "stdio", "python", "code_generation", "", "",
-                visible_tests=cases, hidden_tests=cases, entry_point="findKthPositive")
+                visible_tests=cases, hidden_tests=cases, entry_point="findKthPositive",
+                metadata={"list_wrapped_outputs": True})       # (as the APPS loader sets it)
     prog = ("class Solution:\n    def findKthPositive(self, arr, k):\n"
             "        s = set(arr); n = 0\n        while k:\n            n += 1\n"
             "            k -= n not in s\n        return n\n")
