@@ -562,6 +562,21 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
         data = _dumps(obj).encode("utf-8")
         _write(_RES_FD, _pack(_len(data)) + data)
 
+    def _join_threads():
+        """As the interpreter does at exit: wait for the program's non-daemon threads (a
+        common contest idiom runs ``main`` in a thread with a larger stack); the runner's
+        deadline still bounds the wait."""
+        threading = _modules.get("threading")
+        if threading is None:
+            return
+        try:
+            me = threading.current_thread()
+            for t in list(threading.enumerate()):
+                if t is not me and not t.daemon:
+                    t.join()
+        except _BaseException:  # noqa: BLE001 - the program's own threading module
+            pass
+
     def _describe(exc):
         try:
             return (_type(exc).__name__ + ": " + _str(exc))[:500]
@@ -639,7 +654,10 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
                 _modules["__main__"] = main
                 if code_setup is not None:
                     _exec(code_setup, main.__dict__)
-                _exec(code_prog, main.__dict__)
+                try:
+                    _exec(code_prog, main.__dict__)
+                finally:
+                    _join_threads()
         except _BaseException as exc:  # noqa: BLE001
             status, error = _status_of(exc, kind), _describe(exc)
             if status == "passed":

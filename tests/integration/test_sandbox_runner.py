@@ -92,6 +92,20 @@ def test_setup_and_stdio(box):
     assert box.run(setup).tests[0].value == 3.14
 
 
+def test_stdio_program_that_runs_main_in_a_thread(box):
+    """The contest idiom ``threading.Thread(target=main).start()`` (for a larger stack): the
+    test ends when the interpreter would exit, after the thread; its output is its own."""
+    prog = ("import sys, threading\nsys.setrecursionlimit(10000)\nthreading.stack_size(1 << 26)\n"
+            "def main():\n    import time\n    time.sleep(0.2)\n"
+            "    print(sum(map(int, sys.stdin.read().split())))\n"
+            "threading.Thread(target=main).start()\n")
+    tests = tuple(SandboxTest(id=str(i), kind="stdio", stdin=f"{i} {i}\n") for i in range(3))
+    for isolation in ("per_test", "shared"):
+        res = box.run(SandboxJob(program=prog, tests=tests, limits=LIM, isolation=isolation))
+        assert [t.status for t in res.tests] == ["passed"] * 3
+        assert [t.stdout for t in res.tests] == ["0\n", "2\n", "4\n"]
+
+
 def test_shared_isolation_keeps_state_and_survives_a_crash(box):
     prog = "calls = []\ndef f(x):\n    calls.append(x)\n    if x == 3:\n        import os\n        os._exit(3)\n" \
            "    if x == 5:\n        while True:\n            pass\n    return len(calls)\n"

@@ -136,7 +136,8 @@ def test_program_that_disables_the_per_input_timer_is_rerun_test_by_test():
 
     tests = tuple(Case("call", args=[i], expected=[i]) for i in range(4))
     t = Task("apps", "1", "evil", "stdio", "python", "code_generation", "", "",
-             visible_tests=tests[:1], hidden_tests=tests, entry_point="f")
+             visible_tests=tests[:1], hidden_tests=tests, entry_point="f",
+             metadata={"list_wrapped_outputs": True})     # (as the APPS loader sets it)
     prog = ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
             "def f(x):\n    while x == 2:\n        pass\n    return x\n")
     with open_sandbox("local") as box:
