@@ -6,11 +6,15 @@
   group, as upstream); plus its special oracles (``_special_oracle.py``).
 - APPS (``hendrycks/apps eval/testing_util.py::run_test``): the cascade of line/whitespace/float/
   set comparisons for standard-input problems; list/tuple unwrapping for call-based ones.
-- RunBugRun: token-wise, numbers equal within 1e-4.
+- RunBugRun (``run_bug_run`` ``SubmissionOutputMatcher``): stripped outputs, line by line,
+  token by token; numbers equal within the problem's absolute eps (default 1e-4).
 """
 from __future__ import annotations
 
+import functools
 import math
+import re
+from fractions import Fraction
 from typing import Any
 
 from ._literal import Opaque
@@ -214,26 +218,93 @@ def apps_call_equal(output: Any, expected: Any, list_wrapped: bool = True) -> bo
 
 
 # -- RunBugRun ------------------------------------------------------------------------------
+# Upstream: giganticode/run_bug_run @ 1eab48172523ccaea75b1017060202ba4d3d9832,
+# lib/run_bug_run/test_runner.rb (``run_test``: what is compared) and
+# lib/run_bug_run/submission_output_matcher.rb (``SubmissionOutputMatcher.match?``); the legacy
+# data's own runner (furunkel/codenet_bugs lib/codenet_bugs/test_runner.rb, ``output_matches?``)
+# has the same rule. The per-problem eps table lives with the loader (benchmarks/_runbugrun.py).
+
+_RBR_STRIP = " \t\n\v\f\r\0"            # Ruby String#strip: ASCII whitespace and NUL
+_RBR_MAX_OUTPUT_LENGTH = 1024 * 2       # TestRunner::MAX_OUTPUT_LENGTH
+_RBR_SKIP = re.compile(r"[ \t\r\f\v]+")
+_RBR_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")    # Ruby's \d is ASCII-only
+_RBR_WORD = re.compile(r"[^ \t\n\r\f\v]+")
 
 
-def _num(tok: str) -> float | None:
-    try:
-        return float(tok)
-    except ValueError:
-        return None
+def _rbr_parse(text: str) -> list[list[tuple[bool, str]]]:
+    """``OutputParser#parse``: lines split at ``\\n``; in a line, a number is the longest prefix
+    matching ``-?\\d+(?:\\.\\d+)?`` at the current position (so ``1e5`` is ``1`` then ``e5``, and
+    ``inf``/``nan``/``.5``/``+1`` are words), else a word runs to the next whitespace."""
+    lines: list[list[tuple[bool, str]]] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        line: list[tuple[bool, str]] = []
+        while True:
+            m = _RBR_SKIP.match(text, pos)
+            if m:
+                pos = m.end()
+            if pos >= end:
+                break
+            if text[pos] == "\n":
+                pos += 1
+                break
+            m = _RBR_NUMBER.match(text, pos)
+            is_number = m is not None
+            if m is None:
+                m = _RBR_WORD.match(text, pos)
+            assert m is not None  # (whitespace was skipped or ended the line)
+            line.append((is_number, m.group()))
+            pos = m.end()
+        lines.append(line)
+    return lines
 
 
-def tokens_equal(stdout: str, expected: str, *, tol: float = 1e-4) -> bool:
-    """Token-wise comparison; two numeric tokens match within ``tol`` (absolute or relative)."""
-    got, want = stdout.split(), str(expected).split()
-    if len(got) != len(want):
+def _rbr_chomp(s: str) -> str:
+    """Ruby ``String#chomp``: one trailing ``\\r\\n``, ``\\n`` or ``\\r``."""
+    if s.endswith("\r\n"):
+        return s[:-2]
+    return s[:-1] if s.endswith(("\n", "\r")) else s
+
+
+@functools.lru_cache(maxsize=64)
+def _rbr_eps(tol: float) -> Fraction | None:
+    # Ruby compares BigDecimal with the Float eps as its shortest decimal (1e-4 is exactly 0.0001)
+    return Fraction(repr(float(tol))) if math.isfinite(tol) else None
+
+
+def tokens_equal(stdout: str | None, expected: str, *, tol: float = 1e-4) -> bool:
+    """RunBugRun's verdict for one test (upstream above), with ``tol`` its per-problem
+    ``FLOAT_EPS`` (default ``DEFAULT_FLOAT_EPS`` = 1e-4).
+
+    Expected and actual output are stripped (NULs then deleted from the actual one); empty stdout
+    fails; stdout longer than max(1.8 * len(expected), 2048) characters is cut there and gets
+    ``<truncated>`` appended. Then, unless the two are equal, both are parsed into lines of tokens
+    (:func:`_rbr_parse`): the line counts, the token counts of each line and each pair of tokens
+    must match; two numbers match when ``|actual - expected| <= tol``, computed exactly in
+    decimal (absolute only: no relative tolerance), anything else only when identical."""
+    if not stdout:                       # upstream: empty output is nil, and nil never matches
         return False
-    for g, w in zip(got, want):
-        if g == w:
-            continue
-        gf, wf = _num(g), _num(w)
-        if gf is None or wf is None or math.isnan(gf) or math.isnan(wf):
+    want = str(expected).strip(_RBR_STRIP)
+    got = stdout.strip(_RBR_STRIP).replace("\0", "")
+    limit = max(int(1.8 * len(want)), _RBR_MAX_OUTPUT_LENGTH)
+    if len(got) > limit:
+        got = got[:limit] + "<truncated>"
+    want, got = _rbr_chomp(want), _rbr_chomp(got)
+    if got == want:
+        return True
+    want_lines, got_lines = _rbr_parse(want), _rbr_parse(got)
+    if len(want_lines) != len(got_lines):
+        return False
+    eps = _rbr_eps(tol)
+    for wl, gl in zip(want_lines, got_lines):
+        if len(wl) != len(gl):
             return False
-        if not (abs(gf - wf) <= tol or abs(gf - wf) <= tol * abs(wf)):
-            return False
+        for (w_num, w), (g_num, g) in zip(wl, gl):
+            if w == g:
+                continue
+            if not (w_num and g_num):
+                return False
+            diff = abs(Fraction(g) - Fraction(w))
+            if not (diff <= eps if eps is not None else tol > 0):   # inf eps: any; nan: none
+                return False
     return True

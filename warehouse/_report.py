@@ -296,17 +296,20 @@ def build_report(source: Any, *, benchmarks: Sequence[str] | None = None,
                                   ("cost_ci", "cost"), ("reward_ci", "reward R"), ("escalation_rate", "escalation"),
                                   ("regret_ci", "regret to oracle")]))
     out.append("<h2>Error types per model</h2><p class='note'>Every sample: "
-               "passed, model failures by error type, and infrastructure failures (excluded from rates).</p>")
+               "passed, graded (a score without a pass/fail verdict: CodeBLEU), model failures by "
+               "error type, and infrastructure failures (excluded from rates).</p>")
     err = query_df(source, "SELECT benchmark, model_id, CASE WHEN outcome_status = 'unscored' THEN 'unscored' "
                            "WHEN outcome_status = 'infra_error' THEN 'infra:' || coalesce(infra_kind, 'unknown') "
-                           "WHEN pass_hidden OR (pass_hidden IS NULL AND error_type IS NULL) THEN 'passed' "
+                           "WHEN pass_hidden THEN 'passed' "
+                           "WHEN pass_hidden IS NULL AND error_type IS NULL THEN 'graded' "
                            "ELSE coalesce(error_type, 'failed') END AS kind, count(*) AS n "
                            "FROM outcomes GROUP BY ALL ORDER BY ALL")
     if benchmarks:
         err = err[err.benchmark.isin(benchmarks)]
     for bench, grp in err.groupby("benchmark"):
         counts = grp.pivot_table(index="model_id", columns="kind", values="n", aggfunc="sum", fill_value=0)
-        order = (["passed"] if "passed" in counts.columns else []) + sorted(c for c in counts.columns if c != "passed")
+        first = [c for c in ("passed", "graded") if c in counts.columns]
+        order = first + sorted(c for c in counts.columns if c not in first)
         counts = counts[order]
         out.append(f"<h3>{_e(bench)}</h3>")
         out.append(_error_bars(counts))

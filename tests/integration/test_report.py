@@ -25,6 +25,12 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium 
                                     "(apt-get install -y chromium)")
 
 
+def _graded(o):
+    """A CodeBLEU-scored sample: a score, no pass/fail verdict, no error."""
+    o.pass_hidden = o.pass_visible = o.error_type = None
+    return o
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("report")
@@ -32,7 +38,8 @@ def report(tmp_path_factory) -> Path:
     extra = build_rows([outcome("other", "u1", "cheap", 1.0, cost=0.001), outcome("other", "u1", "mid", 0.0, cost=0.005),
                         outcome("other", "u2", "cheap", 0.0, cost=0.001, error_type="timeout"),
                         outcome("other", "u2", "mid", 1.0, cost=0.005),
-                        outcome("other", "u3", "mid", None, score_status="sandbox_error", cost=0.005)])
+                        outcome("other", "u3", "mid", None, score_status="sandbox_error", cost=0.005),
+                        _graded(outcome("translate", "t1", "cheap", 0.05, cost=0.001))])
     for table in rows:
         rows[table] += extra[table]
     wh = fill_warehouse(str(root / "wh"), rows)
@@ -54,7 +61,9 @@ def test_report_is_one_self_contained_file(report):
                    "cheap_then_escalate", "sequential oracle over λ", "model strong", "SBS", "infra:sandbox_error",
                    "timeout", "runtime_error"):
         assert needle in text, needle
-    assert text.count("class='frontier'") == 2 and text.count("class='errors'") == 2
+    assert text.count("class='frontier'") == 3 and text.count("class='errors'") == 3
+    graded = text[text.index("<h3>translate</h3>", text.index("Error types per model")):]
+    assert "graded" in graded and "passed" not in graded      # a CodeBLEU of 0.05 is no pass
 
 
 def test_report_bad_arguments(tmp_path, capsys):

@@ -114,7 +114,8 @@ def test_apps_call_equal_unwraps_once():
 
 
 def test_runbugrun_tokens():
-    assert tokens_equal("1 2\n3\n", "1\n2 3")
+    assert tokens_equal("1 2\n3\n", "1 2\n3")
+    assert not tokens_equal("1 2\n3\n", "1\n2 3")     # lines matter (more in test_runbugrun_compare)
     assert tokens_equal("0.50001", "0.5")
     assert not tokens_equal("0.5002", "0.5")
     assert not tokens_equal("1 2", "1 2 3")
