@@ -336,3 +336,21 @@ def test_inputs_the_reference_cannot_answer_are_left_out_once_per_task(tmp_path,
     assert [(r.hidden_passed, r.hidden_total, r.pass_hidden) for r in results] == [
         (3, 3, True), (0, 3, False), (3, 3, True)]
     assert sum("left out" in m for m in caplog.messages) == 1   # decided once per task, not per sample
+
+
+def test_codebleu_counts_an_unmatched_data_flow_as_zero():
+    """codebleu 0.7.0 counts a data-flow score of 0 as 1 ("no data-flow in the reference");
+    per pair that gave ``return 0;`` full data-flow credit and ranked it above a body that
+    matches half the reference's data-flow and beats it on every other component too."""
+    from scorer._codebleu import codebleu_pair
+
+    ref = "public int Add(int a, int b){int c = a + b; int d = c * a; return d - b;}"
+    zero = codebleu_pair(ref, "public int Add(int a, int b){return 0;}", "c_sharp")
+    half = codebleu_pair(ref, "public int Add(int a, int b){int c = a; return c;}", "c_sharp")
+    assert zero.dataflow_match == 0.0 and half.dataflow_match == 0.5
+    assert zero.codebleu < half.codebleu
+    for cb in (zero, half):     # the composite is the components' weighted mean
+        assert cb.codebleu == pytest.approx(0.25 * (cb.ngram_match + cb.weighted_ngram_match
+                                                    + cb.syntax_match + cb.dataflow_match))
+    flat = codebleu_pair("public int F(){return 0;}", "public int F(){return 0;}", "c_sharp")
+    assert flat.dataflow_match is None and flat.codebleu == pytest.approx(1.0)   # nothing to match
