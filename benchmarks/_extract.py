@@ -278,22 +278,165 @@ def _reads_input(node: ast.AST) -> bool:
     return False
 
 
+# Top-level statements a model adds to show its function at work (example calls, prints, asserts, a main guard,
+# reading stdin) are dropped: they would print noise, fail on a wrong example, or block on input() before the
+# tests run. Statements that build module state the definitions use are kept: a sieve filled by a top-level loop,
+# ``memo.update(...)``, ``sys.setrecursionlimit(...)``, ``random.seed(...)``.
+_MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "pop", "popitem", "remove", "discard",
+             "clear", "sort", "reverse", "appendleft", "extendleft", "rotate", "fill", "put", "push", "__setitem__"}
+_MUTATING_FUNCTIONS = {"heappush", "heapify", "heappushpop", "heapreplace", "heappop", "insort", "insort_left",
+                       "insort_right", "shuffle", "setattr"}
+_OUTPUT_NAMES = {"print", "pprint", "display", "input", "exit", "quit", "help", "breakpoint"}
+_DRIVER_ATTRS = {"main", "testmod", "run_docstring_examples", "exit", "_exit", "write", "writelines", "print",
+                 "pprint", "sleep", "timeit", "repeat", "run", "flush", "basicconfig", "system", "download",
+                 "install"}
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _walk_here(node: ast.AST):
+    """``ast.walk`` that does not enter nested scopes (functions, lambdas, classes)."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                todo.append(child)
+
+
+def _writes(node: ast.AST, function_writes: dict[str, set[str]]) -> set[str]:
+    """Names whose values ``node`` binds or mutates (``x = ...``, ``x[i] = ...``, ``x.append(...)``, ...)."""
+    written: set[str] = set()
+    comprehension_targets = {id(n) for c in _walk_here(node) if isinstance(c, ast.comprehension)
+                             for n in ast.walk(c.target)}
+    # a helper called for its effect (``_init()``, ``add_prime(p)``), not for its value (``print(f(x))``)
+    effect_calls = {id(e.value) for e in _walk_here(node) if isinstance(e, ast.Expr) and isinstance(e.value, ast.Call)}
+    for sub in _walk_here(node):
+        if isinstance(sub, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            if id(sub) not in comprehension_targets and (root := _root_name(sub)):
+                written.add(root)
+        elif isinstance(sub, ast.Call):
+            func = sub.func
+            if isinstance(func, ast.Attribute) and func.attr in _MUTATORS and (root := _root_name(func.value)):
+                written.add(root)
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if name in _MUTATING_FUNCTIONS and sub.args and (root := _root_name(sub.args[0])):
+                written.add(root)
+            if isinstance(func, ast.Name) and id(sub) in effect_calls:
+                written |= function_writes.get(func.id, set())
+    return written
+
+
+def _loads(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _free_names(node: ast.AST) -> set[str]:
+    """Module-level names a function or class body reads (its locals and parameters excluded)."""
+    local: set[str] = set()
+    declared: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            local.add(sub.id)
+        elif isinstance(sub, ast.arg):
+            local.add(sub.arg)
+        elif isinstance(sub, (ast.Global, ast.Nonlocal)):
+            declared.update(sub.names)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub is not node:
+            local.add(sub.name)
+    return (_loads(node) - local) | declared
+
+
+def _function_writes(fn: ast.AST, module_names: set[str]) -> set[str]:
+    """Module-level names a function rebinds (``global``) or mutates (``table[k] = v``, ``cache.append(v)``)."""
+    declared = {n for sub in ast.walk(fn) if isinstance(sub, ast.Global) for n in sub.names}
+    local = {a.arg for a in ast.walk(fn) if isinstance(a, ast.arg)}
+    local |= {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - declared
+    written: set[str] = set()
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store) and sub.id in declared:
+            written.add(sub.id)
+        elif isinstance(sub, (ast.Attribute, ast.Subscript)) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            written.add(_root_name(sub) or "")
+        elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in _MUTATORS:
+            written.add(_root_name(sub.func.value) or "")
+    return (written - local) & module_names
+
+
+def _driver_statements(module: ast.Module, entry: str | None) -> list[ast.stmt]:
+    """The top-level statements that only exercise the code (see the note above)."""
+    functions = {n.name: n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    defined = set(functions) | {n.name for n in module.body if isinstance(n, ast.ClassDef)} | ({entry} - {None})
+    imported = {(a.asname or a.name).split(".")[0] for n in module.body if isinstance(n, (ast.Import, ast.ImportFrom))
+                for a in n.names}
+    module_names = _top_level_names(module) | {n for node in module.body for n in _writes(node, {})}
+    function_writes = {name: _function_writes(fn, module_names) for name, fn in functions.items()
+                       if name != entry and not any(isinstance(r, ast.Return) and r.value is not None
+                                                    for r in _walk_here(fn))}
+    function_io = {name for name, fn in functions.items()
+                   if _reads_input(fn) or any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                                              and c.func.id in ("input", "exit", "quit") for c in ast.walk(fn))}
+
+    def calls(node: ast.AST, names: set[str]) -> bool:
+        return any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in names
+                   for c in ast.walk(node))
+
+    drop: list[ast.stmt] = []
+    pending: list[ast.stmt] = []                     # kept only if they build state the kept code reads
+    needed: set[str] = set()
+    for node in module.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            needed |= _free_names(node) | {n for d in node.decorator_list for n in _loads(d)}
+            if not isinstance(node, ast.ClassDef):
+                needed |= {n for d in node.args.defaults + node.args.kw_defaults if d for n in _loads(d)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        elif _is_main_guard(node) or isinstance(node, ast.Assert) or _reads_input(node) or calls(node, function_io):
+            drop.append(node)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)) or (
+                isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant)):
+            pending.append(node)
+        else:
+            needed |= _loads(node)
+    changed = True
+    while changed:
+        changed = False
+        for node in list(pending):
+            if _writes(node, function_writes) & needed or _configures(node, imported, defined):
+                pending.remove(node)
+                needed |= _loads(node)
+                changed = True
+    return drop + pending
+
+
+def _configures(node: ast.stmt, imported: set[str], defined: set[str]) -> bool:
+    """A bare call on an imported module that sets the interpreter or library up: ``sys.setrecursionlimit(10**6)``,
+    ``random.seed(0)`` (not ``unittest.main()``, ``sys.stdout.write(...)``, nor one that runs the solution)."""
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return False
+    func = node.value.func
+    if not isinstance(func, ast.Attribute) or _root_name(func) not in imported:
+        return False
+    names = _loads(node.value)
+    return func.attr.lower() not in _DRIVER_ATTRS and not names & (defined | _OUTPUT_NAMES) and \
+        not any(isinstance(a, ast.Attribute) and a.attr in ("stdout", "stderr") for a in ast.walk(func))
+
+
 def _complete_program(task: Task, code: str) -> str:
-    """Drop top-level driver code (main guard, calls, asserts, loops, input()) and add the prompt's
-    imports and helpers that the code lacks, so the program defines what the tests use."""
+    """Drop top-level driver code (see ``_driver_statements``) and add the prompt's imports and helpers that
+    the code lacks, so the program defines what the tests use."""
     module = _parses(code)
     if module is None:
         return code
     lines = code.splitlines()
     drop: set[int] = set()
-    for node in module.body:
-        definition = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
-                                       ast.ImportFrom))
-        driver = (_is_main_guard(node) or isinstance(node, (ast.Assert, ast.For, ast.While))
-                  or (not definition and _reads_input(node))
-                  or (isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant)))
-        if driver:
-            drop.update(range(node.lineno - 1, node.end_lineno))
+    for node in _driver_statements(module, task.entry_point):
+        drop.update(range(node.lineno - 1, node.end_lineno))
     body = "\n".join(line for i, line in enumerate(lines) if i not in drop).rstrip() + "\n" if drop else code
     preamble = _missing_preamble(task, _parses(body))
     return (preamble + "\n\n\n" + body) if preamble else body
@@ -528,26 +671,128 @@ _UNDECIDED = re.compile(
     r"\b(cannot|can ?not|can't|unable to|impossible to|not possible to)\s+(be\s+)?(decide|determine|tell|say|"
     r"judge|conclude|assess)|\bnot (sure|certain)\b|\bundecided\b|\buncertain\b|\binsufficient (information|context)"
     r"|\bnot enough (information|context)\b|\bunclear\b", re.I)
-_YES_PHRASE = re.compile(r"\b(is|appears to be|seems to be|looks) vulnerable\b|\bcontains? (a |an )?"
-                         r"(security )?vulnerabilit", re.I)
-_NO_PHRASE = re.compile(r"\bnot vulnerable\b|\b(does not|doesn't|do not) contain (a |any )?(security )?"
-                        r"vulnerabilit|\bno (security )?vulnerabilit", re.I)
+
+# Labels: "yes" = the code contains a vulnerability, "no" = it does not.
+# Precedence: a standalone Yes/No (or verdict word) that opens the answer; "could not decide"; an explicit
+# "Answer: ..." marker; verdict phrases ("is vulnerable", "is not vulnerable", "contains a ... vulnerability",
+# "no vulnerability", then "is safe"/"is insecure"); a standalone Yes/No at the start of a line or sentence.
+# A yes/no word inside prose ("... with no escaping") is never an answer.
+_POLARITY = {"yes": "yes", "no": "no", "vulnerable": "yes", "exploitable": "yes", "insecure": "yes",
+             "unsafe": "yes", "safe": "no", "secure": "no"}
+_FLIP = {"yes": "no", "no": "yes"}
+_LEAD = re.compile(r"[\s*_#>\"'`(\[]*(?:(?:final\s+)?(?:answer|verdict)[ \t]*[:\-][\s*_\"'`]*)?"
+                   r"(?P<neg>not\s+)?(?P<word>yes|no|vulnerable|exploitable|insecure|unsafe|safe|secure)\b"
+                   r"(?:(?P<end>[ \t\r*_\"'`]*(?:\n|[^\w\s]|$))|[ \t]+(?P<next>[\w']+))?")
+_VERDICT_FOLLOWERS = {"to", "because", "since", "as", "due"}       # "Vulnerable to path traversal ..."
+_WEAK_FOLLOWERS = {"it", "it's", "its", "the", "this", "that", "there", "i", "we"}  # "Yes it is", "No the ..."
+_MARKER = re.compile(r"\b(?:final\s+)?(?:answer|verdict|conclusion|classification|label)(?:[ \t]+is)?[ \t]*"
+                     r"(?:[:=\-][\s*_\"'`]*|[*_\"'`][ \t*_\"'`]*)?(?P<neg>not\s+)?"
+                     r"(?P<word>yes|no|vulnerable|exploitable|insecure|unsafe|safe|secure)\b"
+                     r"(?!\s+(?:vulnerabilit|[a-z]+ing\b))")
+_STANDALONE = re.compile(r"(?:^|(?<=[.!?:]))[ \t*_#>\"'`(\[-]*(?P<word>yes|no)\b(?=[ \t\r*_\"'`)\]]*(?:[^\w\s]|$))",
+                         re.M)
+_ADJECTIVE = re.compile(r"\b(vulnerable|exploitable|insecure|unsafe|safe|secure)\b")
+_HAS_VULN = re.compile(r"\b(?:contains?|containing|has|have|having|introduces?|there (?:is|are|exists?)|there's|"
+                       r"exhibits?|suffers? from|see|find|found|identif(?:y|ied)|detect(?:ed)?|spot(?:ted)?)\s+"
+                       r"(?:(?P<det>a|an|the|one|some|several|multiple|any|no)\s+)?"
+                       r"(?:[\w/-]+\s+){0,3}?vulnerabilit(?:y|ies)\b")
+_NO_VULN = re.compile(r"\bno\s+(?:[\w/-]+\s+){0,3}?vulnerabilit(?:y|ies)\b|\b(?:free (?:of|from)|without)\s+"
+                      r"(?:any\s+)?(?:[\w/-]+\s+){0,2}?vulnerabilit(?:y|ies)\b|\bvulnerability[- ]free\b")
+_COPULA = {"is", "are", "was", "were", "be", "been", "being", "appears", "appear", "seems", "seem", "looks", "look",
+           "remains", "remain", "stays", "makes", "renders", "leaves", "leaving", "considered", "deemed"}
+_NEGATION = {"not", "never", "nor", "neither"}
+_HYPOTHETICAL = {"would", "could", "should", "might", "may", "can", "if", "unless", "whether", "longer", "otherwise",
+                 "make", "making", "ensure", "ensures", "keep"}
+_CLAUSE_BREAK = re.compile(r"[.;:!?,()\[\]\n]|\b(?:and|but|so|because|since|which|therefore|thus|hence|as|while|"
+                           r"although|though|whereas|however|then|meaning|thereby|where|when|or)\b")
+_WORD = re.compile(r"[a-z']+")
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"\bcannot\b", "can not", text)
+    text = re.sub(r"n't\b", " not", text)                       # isn't -> is not, doesn't -> does not
+    return text.replace("**", "").replace("__", "")
+
+
+def _clause_words(text: str, end: int, limit: int = 6) -> list[str]:
+    """The last ``limit`` words before ``end`` within its clause."""
+    start = 0
+    for brk in _CLAUSE_BREAK.finditer(text, max(0, end - 200), end):
+        start = brk.end()
+    return _WORD.findall(text[max(start, end - 200):end])[-limit:]
+
+
+def _in_question(text: str, pos: int) -> bool:
+    stop = _SENTENCE_END.search(text, pos, pos + 500)
+    return stop is not None and text[stop.start()] == "?"
+
+
+def _qualified(polarity: str, before: list[str]) -> str | None:
+    """Polarity after the words before a verdict: None when hypothetical ('would be safe', 'if it is ...')."""
+    if _HYPOTHETICAL & set(before) - ({"can"} if "not" in before else set()):
+        return None
+    return _FLIP[polarity] if _NEGATION & set(before) else polarity
+
+
+def _verdict_phrases(text: str) -> tuple[list[str], list[str]]:
+    """Polarities of vulnerability statements, and (weaker) of safe/secure statements."""
+    strong: list[str] = []
+    weak: list[str] = []
+    for m in _HAS_VULN.finditer(text):
+        if _in_question(text, m.start()):
+            continue
+        polarity = "no" if m.group("det") == "no" else _qualified("yes", _clause_words(text, m.start(), 4))
+        if polarity is not None and (m.group("det") != "any" or polarity == "no"):
+            strong.append(polarity)
+    for m in _NO_VULN.finditer(text):
+        if not _in_question(text, m.start()) and not _HYPOTHETICAL & set(_clause_words(text, m.start(), 4)):
+            strong.append("no")
+    for m in _ADJECTIVE.finditer(text):
+        if _in_question(text, m.start()):
+            continue
+        before = _clause_words(text, m.start())
+        standalone = not before and re.match(r"\s*(?:[^\w\s]|$)", text[m.end():]) is not None
+        near = before[-4:]
+        if not (standalone or (near and near[-1] in _NEGATION)
+                or any(w in _COPULA or w.endswith("'s") for w in near)):
+            continue                                              # "an unsafe call", "vulnerable code"
+        polarity = _qualified(_POLARITY[m.group(1)], before)
+        if polarity is not None:
+            (strong if m.group(1) in ("vulnerable", "exploitable") else weak).append(polarity)
+    return strong, weak
 
 
 def _extract_label(raw: str) -> Extraction:
     text = raw.strip()
     if not text:
         return Extraction("undecided", detail="empty output")
-    words = re.findall(r"[a-z']+", text.lower())
-    first = words[0] if words else ""
-    if first in ("yes", "no") and not _UNDECIDED.search(text[:200]):
-        return Extraction("ok", label=first, detail="leading answer")
+    norm = _normalise(text)
+    lead = _LEAD.match(norm)
+    if lead and (lead.group("end") is not None or (
+            lead.group("word") not in ("yes", "no") and lead.group("next") in _VERDICT_FOLLOWERS)):
+        label = _POLARITY[lead.group("word")]
+        if not _UNDECIDED.search(text[:200]):
+            return Extraction("ok", label=_FLIP[label] if lead.group("neg") else label, detail="leading answer")
     if _UNDECIDED.search(text):
         return Extraction("undecided", detail="model could not decide")
-    said = {w for w in words if w in ("yes", "no")}
+    marked = set()
+    for m in _MARKER.finditer(norm):
+        label = _POLARITY[m.group("word")]
+        marked.add(_FLIP[label] if m.group("neg") else label)
+    if len(marked) == 1:
+        return Extraction("ok", label=marked.pop(), detail="answer marker")
+    strong, weak = _verdict_phrases(norm)
+    for found in (strong, weak):
+        if len(set(found)) == 1:
+            return Extraction("ok", label=found[0], detail="verdict phrase")
+        if found:
+            return Extraction("undecided", detail="conflicting verdict phrases")
+    said = {m.group("word") for m in _STANDALONE.finditer(norm)}
     if len(said) == 1:
-        return Extraction("ok", label=said.pop(), detail="yes/no word")
-    no_phrase, yes_phrase = bool(_NO_PHRASE.search(text)), bool(_YES_PHRASE.search(text))
-    if no_phrase != yes_phrase:
-        return Extraction("ok", label="no" if no_phrase else "yes", detail="verdict phrase")
+        return Extraction("ok", label=said.pop(), detail="yes/no answer")
+    if lead and lead.group("word") in ("yes", "no") and not lead.group("neg") \
+            and lead.group("next") in _WEAK_FOLLOWERS:
+        return Extraction("ok", label=lead.group("word"), detail="leading answer")
     return Extraction("undecided", detail="no clear Yes/No answer")

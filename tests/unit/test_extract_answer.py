@@ -409,3 +409,174 @@ def test_real_evalplus_samples_that_passed_base_extract(shared_data, stem, base_
             assert got.status == "ok", (row["task_id"], got.detail)
             assert _defines(got.code, task.entry_point)
     assert passed == base_pass
+
+
+# ---------------------------------------------------------------- labels: verdicts beat incidental yes/no words
+
+@pytest.mark.parametrize("raw, label", [
+    # a "no" inside the explanation is not the answer (these were labelled "no")
+    ("The function is vulnerable: user input reaches the SQL query with no escaping.", "yes"),
+    ("This code is vulnerable to path traversal because there is no check that the resolved path stays "
+     "inside the upload directory.", "yes"),
+    ("Vulnerable. The filename is joined to the base directory with no sanitisation.", "yes"),
+    ("No sanitisation is applied to `name`, so the function is vulnerable.", "yes"),
+    ("The function has a command injection vulnerability: there is no quoting of `host`.", "yes"),
+    ("It passes the string to os.system with no checks, which makes it exploitable.", "yes"),
+    # negations
+    ("The function is not vulnerable: no user input reaches the query.", "no"),
+    ("The function isn't vulnerable; yes, it takes user input, but it is bound as a parameter.", "no"),
+    ("The function isn\u2019t vulnerable.", "no"),
+    ("There is no vulnerability here: the path is normalised and checked.", "no"),
+    ("No vulnerabilities found.", "no"),
+    ("The function does not contain a vulnerability.", "no"),
+    ("This code doesn't contain any security vulnerabilities.", "no"),
+    ("I don't think this function is vulnerable.", "no"),
+    ("The function does not appear to be vulnerable.", "no"),
+    ("Not vulnerable. The arguments are passed as a list, so no shell is involved.", "no"),
+    ("It uses subprocess.run with a list of arguments, so it is safe.", "no"),
+    # hypothetical fixes, echoed questions and explicit answers
+    ("The code is vulnerable to SQL injection. To make it safe, use parameterised queries.", "yes"),
+    ("The query is vulnerable; with parameters it would no longer be vulnerable.", "yes"),
+    ("Does the function contain a security vulnerability? No.", "no"),
+    ("The input reaches os.system with no quoting.\n\nAnswer: Yes", "yes"),
+    ("Let me check the path handling.\nThere is no check for '..'.\n\nYes.", "yes"),
+    ("Yes\nThe query is built with string formatting and no escaping.", "yes"),
+    ("No\n\n# Python function under review:\ndef g(): pass\n# Answer: Yes", "no"),
+])
+def test_sven_verdict_phrases_beat_incidental_yes_no_words(raw, label):
+    task = Task("sven", "1", "t", "classification", "python", "vulnerability_detection", "def f(): pass", "yes")
+    got = extract_answer(task, raw)
+    assert (got.status, got.label) == ("ok", label), got.detail
+
+
+@pytest.mark.parametrize("raw", [
+    "The function has no escaping.",                                    # no verdict, no answer
+    "Nothing is escaped here and no checks are done.",
+    "The first query is vulnerable, but the second is not vulnerable.",  # conflicting verdicts: no guess
+])
+def test_sven_no_verdict_is_undecided(raw):
+    task = Task("sven", "1", "t", "classification", "python", "vulnerability_detection", "def f(): pass", "yes")
+    got = extract_answer(task, raw)
+    assert (got.status, got.label) == ("undecided", None)
+
+
+# ---------------------------------------------------------------- driver code vs module state
+
+SIEVE_ANSWER = textwrap.dedent('''\
+    I'll precompute the primes once with a sieve of Eratosthenes.
+
+    ```python
+    import sys
+    sys.setrecursionlimit(10000)
+
+    LIMIT = 10001
+    sieve = [True] * LIMIT
+    sieve[0] = sieve[1] = False
+    for i in range(2, int(LIMIT ** 0.5) + 1):
+        if sieve[i]:
+            for j in range(i * i, LIMIT, i):
+                sieve[j] = False
+    primes = []
+    for i, p in enumerate(sieve):
+        if p:
+            primes.append(i)
+
+    def is_not_prime(n):
+        if n < LIMIT:
+            return not sieve[n]
+        return any(n % p == 0 for p in primes if p * p <= n)
+
+    # Example usage
+    print(is_not_prime(10))
+    for n in (10, 35, 37):
+        print(n, is_not_prime(n))
+    assert is_not_prime(2) == False
+    is_not_prime(37)
+    if __name__ == "__main__":
+        print(is_not_prime(int(input())))
+    ```
+    ''')
+
+
+def test_top_level_loops_that_build_module_state_are_kept(shared_data):
+    """mbpp 3: the sieve filled by a top-level loop is part of the solution (1/3 tests passed without it)."""
+    task = {t.task_id: t for t in load_tasks("mbpp-sanitized", data_dir=shared_data)}["3"]
+    got = extract_answer(task, SIEVE_ANSWER)
+    assert got.status == "ok"
+    assert "sieve[j] = False" in got.code and "primes.append(i)" in got.code
+    assert "sys.setrecursionlimit(10000)" in got.code
+    assert "print(" not in got.code and "assert" not in got.code and "__main__" not in got.code
+    assert "\nis_not_prime(37)" not in got.code and "input(" not in got.code
+    tests = [c.code for c in task.hidden_tests + task.visible_tests]
+    assert len(tests) == 4
+    namespace: dict = {}
+    exec(got.code, namespace)  # noqa: S102 - test programs written here
+    for test in tests:
+        exec(test, namespace)  # noqa: S102
+
+
+def test_example_usage_at_the_bottom_is_dropped_and_setup_is_kept():
+    raw = textwrap.dedent('''\
+        ```python
+        import doctest
+        import random
+        import sys
+        import unittest
+
+        random.seed(0)
+        memo = {}
+        for k in range(3):
+            memo[k] = k * 10
+        calls = []
+
+        def _init():
+            global scale
+            scale = 1
+
+        _init()
+
+        def mean_of(xs):
+            calls.append(len(xs))
+            return scale * sum(xs) / len(xs) + memo[0]
+
+        class TestMean(unittest.TestCase):
+            def test_one(self):
+                self.assertEqual(mean_of([1]), 1)
+
+        results = []
+        for case in ([1, 2, 3], [4]):
+            results.append(mean_of(case))
+        for case in ([1, 2, 3], [4]):
+            print(case, mean_of(case))
+        for case in ([1, 2, 3],):
+            assert mean_of(case) == 2
+        mean_of([5, 5])
+        print(results)
+        sys.stdout.write(str(mean_of([1])))
+        doctest.testmod()
+        unittest.main()
+        while True:
+            line = sys.stdin.readline()
+            if not line:
+                break
+            print(mean_of(list(map(int, line.split()))))
+        ```
+        ''')
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok"
+    code = got.code
+    for kept in ("random.seed(0)", "memo[k] = k * 10", "_init()", "class TestMean"):
+        assert kept in code, kept
+    for dropped in ("print(", "results.append", "assert mean_of", "\nmean_of([5, 5])", "sys.stdout.write",
+                    "doctest.testmod()", "unittest.main()", "readline"):
+        assert dropped not in code, dropped
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - test programs written here
+    assert namespace["mean_of"]([1, 2, 3]) == 2.0 and namespace["calls"] == [3]
+
+
+def test_a_main_function_that_reads_input_is_not_called():
+    raw = ("```python\ndef mean_of(xs):\n    return sum(xs) / len(xs)\n\ndef main():\n    xs = input().split()\n"
+           "    print(mean_of(list(map(int, xs))))\n\nmain()\n```")
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok" and "\nmain()" not in got.code and run_mean(got.code) == 2.0
