@@ -29,7 +29,7 @@ class ModelClient:
         self.limiter = RateLimiter(spec.rate_limit.requests_per_min, spec.rate_limit.tokens_per_min,
                                    max_request_tokens=max_request_tokens)
         self.circuit = CircuitBreaker(circuit_threshold)
-        self.semaphore = asyncio.Semaphore(spec.concurrency)
+        self.semaphore = asyncio.Semaphore(backend.in_flight(spec))
         self.attempts_total = 0
         self.rate_limited = 0
 

@@ -18,8 +18,7 @@ def _bucket(per_min: float, need: float = 1.0) -> AsyncLimiter:
     shortest one that holds at least one unit and the largest single request.
     """
     per_s = per_min / 60.0
-    window = max(1.0, need / per_s, 1.0 / per_s)
-    window = min(window, 60.0)
+    window = max(1.0, min(need / per_s, 60.0), 1.0 / per_s)   # (one unit always fits: rpm < 1)
     return AsyncLimiter(per_s * window, time_period=window)
 
 

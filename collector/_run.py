@@ -212,6 +212,12 @@ class Collector:
             return RunSummary(self.run_id, "dry_run", self.stats, estimate=estimate(job, items, done))
         preflight(job, opts.base_dir, items)
         reject_ray_client(opts.ray_address)
+        for m in job.models:
+            wanted = get_backend(m.backend).in_flight(m)
+            if wanted > job.runtime.max_in_flight and m.backend == "vllm":
+                log.warning("model %s: runtime.max_in_flight=%d holds its batches below batch_size x "
+                            "replicas = %d (GPU time is billed per batch)", m.id,
+                            job.runtime.max_in_flight, wanted)
         self._check_gpus(items)
         self.wh = self._open_warehouse(create=True)
         journal_dir = Path(opts.journal_dir or job.runtime.journal_dir or default_journal_dir(opts.warehouse))
@@ -479,7 +485,7 @@ class Collector:
         for m in models:
             # I/O actors sit on the driver's node: they share its journal folder
             actors[m.id] = cls.options(
-                num_cpus=0, max_concurrency=max(16, m.concurrency * 4),
+                num_cpus=0, max_concurrency=max(16, get_backend(m.backend).in_flight(m) * 4),
                 scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False),
             ).remote(m.model_dump(mode="json"), driver_pid=os.getpid(), **kwargs_for[m.id])
         return actors

@@ -68,7 +68,7 @@ class ModelSpec(_Strict):
     rate_limit: RateLimit = RateLimit()
     concurrency: int = Field(default=8, ge=1)
     retry: Retry = Retry()
-    sampling: Sampling | None = None       # overrides the job's sampling for this model
+    sampling: Sampling | None = None       # fields given here override the job's
     style: Literal["chat", "completion"] = "chat"
     samples: str | None = None             # replay: path of a samples JSONL file
     tensor_parallel_size: int = Field(default=1, ge=1)   # vllm
@@ -126,6 +126,19 @@ class JobSpec(_Strict):
     scoring: ScoringSpec = ScoringSpec()
     runtime: RuntimeSpec = RuntimeSpec()
 
+    @field_validator("benchmarks")
+    @classmethod
+    def _unique_benchmarks(cls, benchmarks: list[BenchmarkSpec]) -> list[BenchmarkSpec]:
+        """Tasks and templates are looked up by benchmark name: a second entry of one name
+        would silently replace the first's tasks and send the second's twice."""
+        seen: set[str] = set()
+        for b in benchmarks:
+            if b.name in seen:
+                raise ValueError(f"benchmark {b.name!r} is listed twice: one entry per benchmark "
+                                 f"(another split or template: a second job, same warehouse)")
+            seen.add(b.name)
+        return benchmarks
+
     @field_validator("models")
     @classmethod
     def _unique_ids(cls, models: list[ModelSpec]) -> list[ModelSpec]:
@@ -147,7 +160,12 @@ class JobSpec(_Strict):
         return self
 
     def sampling_for(self, model: ModelSpec) -> Sampling:
-        return model.sampling or self.sampling
+        """The job's sampling with the fields the model sets over it (only those: a model
+        that raises max_tokens keeps the job's temperature, n and seed)."""
+        if model.sampling is None:
+            return self.sampling
+        given = model.sampling.model_fields_set
+        return self.sampling.model_copy(update={k: getattr(model.sampling, k) for k in given})
 
     def redacted(self) -> dict[str, Any]:
         """The spec as saved with each run: names of key variables stay, values never enter."""

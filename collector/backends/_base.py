@@ -39,6 +39,7 @@ class Backend:
     paid: ClassVar[bool] = True          # needs prices and a budget
     needs_key: ClassVar[bool] = True     # needs api_key_env set in the environment
     default_key_env: ClassVar[str | None] = None
+    measures_gpu_time: ClassVar[bool] = False   # its completions carry gpu_seconds (gpu_hour_usd)
 
     def __init__(self, spec: "ModelSpec", *, api_key: str | None = None, base_dir: Path | None = None):
         self.spec = spec
@@ -48,6 +49,11 @@ class Backend:
     @classmethod
     def key_env(cls, spec: "ModelSpec") -> str | None:
         return spec.api_key_env or cls.default_key_env
+
+    @classmethod
+    def in_flight(cls, spec: "ModelSpec") -> int:
+        """Requests this model may have open at once (its client's limit)."""
+        return spec.concurrency
 
     @classmethod
     def backend_model_for(cls, spec: "ModelSpec", base_dir: Path) -> str:
@@ -61,7 +67,12 @@ class Backend:
         env = cls.key_env(spec)
         if cls.needs_key and env and not os.environ.get(env):
             problems.append(f"model {spec.id!r}: environment variable {env} is not set")
-        if cls.paid and spec.prices is None and spec.gpu_hour_usd is None:
+        if spec.gpu_hour_usd is not None and not cls.measures_gpu_time:
+            # (e.g. `vllm serve` behind the openai backend: no GPU time comes back, so every
+            # generation would cost $0 and the budget would never stop it)
+            problems.append(f"model {spec.id!r}: gpu_hour_usd needs a backend that measures GPU time "
+                            f"(vllm); backend {cls.name!r} is priced per token (prices: ...)")
+        elif cls.paid and spec.prices is None and spec.gpu_hour_usd is None:
             problems.append(f"model {spec.id!r}: no prices (prices: input_per_mtok/output_per_mtok)")
         return problems
 

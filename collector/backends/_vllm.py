@@ -113,6 +113,13 @@ class VLLMBackend(Backend):
 
     paid = True
     needs_key = False
+    measures_gpu_time = True
+
+    @classmethod
+    def in_flight(cls, spec: "ModelSpec") -> int:
+        """Full batches on every replica: a batch is billed by its wall time, so capping it at
+        ``concurrency`` (8 by default) billed each generation several times its GPU share."""
+        return max(spec.concurrency, spec.batch_size * spec.replicas)
 
     def __init__(self, spec: "ModelSpec", *, api_key: str | None = None, base_dir: Path | None = None,
                  engines: list[Any] | None = None, max_wait_s: float = 0.05):

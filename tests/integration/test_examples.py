@@ -246,9 +246,11 @@ def test_cheap_vs_expensive_runs_end_to_end_then_routing_and_routerbench_export(
         for m in spec["models"]:
             m.pop("rate_limit", None)                 # real providers' limits: pointless against a fake
             if m["backend"] == "vllm":                # `vllm serve` stand-in: OpenAI-compatible server
-                for k in ("tensor_parallel_size", "replicas", "batch_size", "engine_args"):
+                for k in ("tensor_parallel_size", "replicas", "batch_size", "engine_args", "gpu_hour_usd"):
                     m.pop(k, None)
-                m.update(backend="openai", base_url=vllm_serve.openai_base_url)
+                # no GPU time comes back over HTTP: priced per token, as the example says
+                m.update(backend="openai", base_url=vllm_serve.openai_base_url,
+                         prices={"input_per_mtok": 0.05, "output_per_mtok": 0.20})
             elif m["backend"] == "anthropic":
                 m["base_url"] = anthropic.url
             elif m.get("base_url") == "https://openrouter.ai/api/v1":

@@ -275,3 +275,36 @@ def test_replay_samples_split_at_newlines_only(tmp_path):
     path.write_text('{"task_id": "T/0", "completion": "a\u2028b"}\n{"task_id": "T/0", "solution": "c"}\n',
                     encoding="utf-8")
     assert load_samples(path) == {"T/0": ["a\u2028b", "c"]}
+
+
+def test_gpu_hour_price_needs_a_backend_that_measures_gpu_time(tmp_path):
+    """`vllm serve` behind the openai backend returns no GPU time: priced by gpu_hour_usd, every
+    generation would cost $0 and no budget would stop it."""
+    served = ModelSpec(id="served", backend="openai", model="Qwen/Qwen2.5-Coder-7B-Instruct",
+                       base_url="http://127.0.0.1:8000/v1", gpu_hour_usd=2.0)
+    problems = get_backend("openai").preflight(served, tmp_path)
+    assert any("gpu_hour_usd needs a backend that measures GPU time" in p for p in problems)
+    local = ModelSpec(id="local", backend="vllm", model="tiny", gpu_hour_usd=2.0)
+    assert not any("gpu_hour_usd" in p for p in get_backend("vllm").preflight(local, tmp_path))
+
+
+def test_vllm_batches_fill_up_through_the_client():
+    """The client's concurrency limit (default 8) must not cap vLLM batches: a batch is billed
+    by its wall time, so batches of 8 billed each generation several times its GPU share."""
+    from collector._client import ModelClient
+
+    spec = ModelSpec(id="local", backend="vllm", model="tiny", batch_size=32, gpu_hour_usd=1.0,
+                     style="completion")
+    assert spec.concurrency == 8
+    eng = VLLMEngine(spec, llm=FakeLLM(), sampling_params_cls=FakeParams)
+    backend = get_backend("vllm")(spec, engines=[eng], max_wait_s=0.05)
+
+    async def go():
+        client = ModelClient(spec, backend)
+        try:
+            return await asyncio.gather(*[client.generate(_req(i)) for i in range(64)])
+        finally:
+            await client.aclose()
+    outs = asyncio.run(go())
+    assert len(outs) == 64 and all(o.status == "ok" for o in outs)
+    assert max(backend.batches) == 32 and len(backend.batches) == 2

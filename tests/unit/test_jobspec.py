@@ -77,3 +77,18 @@ def test_redacted_spec_holds_key_names_never_values(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-live-SECRET")
     dumped = str(parse_job(GOOD).redacted())
     assert "OPENAI_API_KEY" in dumped and "sk-live-SECRET" not in dumped
+
+
+def test_a_models_sampling_overrides_only_the_fields_it_gives():
+    job = parse_job(GOOD.replace("  - id: ref\n    backend: reference\n",
+                                 "  - id: ref\n    backend: reference\n    sampling: {max_tokens: 8192}\n"))
+    gpt, ref = job.models
+    assert job.sampling_for(gpt) is job.sampling
+    mine = job.sampling_for(ref)
+    assert (mine.temperature, mine.max_tokens, mine.n, mine.top_p) == (0.2, 8192, 2, 1.0)
+
+
+def test_a_benchmark_listed_twice_is_an_error():
+    twice = GOOD.replace("    limit: 3\n", "    limit: 3\n  - name: humaneval\n    template: mine.txt\n")
+    with pytest.raises(JobError, match="benchmark 'humaneval' is listed twice"):
+        parse_job(twice)

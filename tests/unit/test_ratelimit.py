@@ -126,3 +126,14 @@ def test_budget_stops_gpu_priced_requests_once_spent_reaches_it():
     assert not b.try_reserve(0.0) and b.exhausted
     assert not b.try_reserve(0.001)
     assert Budget(None).try_reserve(0.0)
+
+
+def test_fewer_than_one_request_per_minute_is_paced_not_refused():
+    """0.5 requests a minute: the bucket must still hold one request (aiolimiter refuses an
+    acquire above its capacity)."""
+    async def go():
+        lim = RateLimiter(requests_per_min=0.5, tokens_per_min=None)
+        t0 = time.monotonic()
+        await lim.acquire(1)
+        return time.monotonic() - t0
+    assert asyncio.run(go()) < 1.0            # the first request goes at once
