@@ -68,7 +68,7 @@ def _tests_from_io(io: dict[str, Any], where: str) -> tuple[list[TestCase], str 
 
 def _make_task(task_id: str, question: str, tests: list[TestCase], fn_name: str | None, starter: str,
                solutions: list[str], difficulty: str | None, meta: dict[str, Any]) -> Task:
-    visible, hidden, same = split_tests(tests, question + "\n" + starter)
+    visible, hidden, same = split_tests(tests, question + "\n" + starter, worked_examples=True)
     if same:
         meta["hidden_equals_visible"] = True
     if fn_name:
@@ -172,8 +172,17 @@ def _fn_name(starter: str) -> str | None:
 
 
 def _load_mapcoder(path: Path) -> list[Task]:
+    """MapCoder's selected150.jsonl holds 21 problems twice (identical lines: 129 problems).
+    One task per problem: two tasks of one id would share their warehouse key and
+    generation ids (each sent and paid twice) and a problem could sit in two splits."""
     tasks = []
+    seen: dict[Any, dict] = {}
     for lineno, rec in iter_jsonl(path):
+        if rec.get("id") in seen:
+            if rec != seen[rec["id"]]:
+                raise BenchmarkError(f"{path}: line {lineno}: id {rec['id']!r} again, with other content")
+            continue
+        seen[rec.get("id")] = rec
         with record_context(path, f"line {lineno}"):
             need(rec, ("id", "description", "difficulty", "test_list", "starter_code"), path, f"line {lineno}")
             where = f"{path}: line {lineno}"

@@ -1,6 +1,8 @@
 """The benchmark registry: each family module registers its loaders here by name."""
 from __future__ import annotations
 
+from collections import Counter
+
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,5 +60,10 @@ def load_tasks(name: str, *, data_dir: str | Path | None = None, split: str | No
         raise BenchmarkError(f"benchmark {name!r} has no split {split!r}; choose one of {', '.join(info.splits)}")
     assert info.loader is not None
     tasks = info.loader(data_dir, split if split is not None else info.default_split)
+    ids = Counter(t.task_id for t in tasks)
+    twice = [tid for tid, n in ids.items() if n > 1]
+    if twice:   # task ids key the warehouse and the generation ids: never two tasks of one id
+        raise BenchmarkError(f"benchmark {name!r}: task id {twice[0]!r} is loaded twice"
+                             + (f" (and {len(twice) - 1} more)" if len(twice) > 1 else ""))
     log.debug("loaded %d tasks of %s (split %s)", len(tasks), name, split or info.default_split)
     return tasks

@@ -36,7 +36,7 @@ def test_list_with_data(capsys, shared_data):
     code, out, err = run(capsys, "benchmarks", "list", "--data-dir", str(shared_data))
     assert code == 0, err
     expected = {"humaneval": "164", "humaneval-plus": "164", "mbpp-sanitized": "427", "mbpp-plus": "378",
-                "mbpp": "500", "apps": "155", "codexglue-java-cs": "1000", "codexglue-refine-small": "5835",
+                "mbpp": "500", "apps": "133", "codexglue-java-cs": "1000", "codexglue-refine-small": "5835",
                 "codexglue-refine-medium": "6545", "sven": "760"}
     for name, count in expected.items():
         cells = [c.strip() for c in _row(out, name).split("│")]

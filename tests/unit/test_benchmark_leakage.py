@@ -121,3 +121,30 @@ def test_runbugrun_hidden_stdin_not_in_prompt(shared_data, tmp_path):
             shown = render_prompt(task, style=style).text
             for test in task.hidden_tests:
                 assert test.stdin.strip() not in shown
+
+
+@pytest.mark.parametrize("task_id, shown", [
+    ("mapcoder150/2012", [("2\n", "-1\n"), ("4\n", "2 4 1 3 \n"), ("5\n", "2 5 3 1 4 \n")]),   # Input 2 Output -1
+    ("mapcoder150/1647", [([513], [531]), ([2017], [2071])]),                                 # 513 ==> 531
+    ("mapcoder150/1629", [([[9, 7, 8, 8, 9, 7]], [1])]),                                      # a short list
+])
+def test_worked_examples_of_the_statement_are_visible(shared_data, task_id, shown):
+    """A test the statement works as an example (input, then its output a few characters on)
+    is shown, however short its input: it is visible, never hidden-only."""
+    task = {t.task_id: t for t in load_tasks("apps", data_dir=shared_data, split="mapcoder150")}[task_id]
+    visible = {_key(t) for t in task.visible_tests}
+    hidden_only = [t for t in task.hidden_tests if _key(t) not in visible]
+    for inp, out in shown:
+        match = [t for t in task.hidden_tests + task.visible_tests
+                 if (t.stdin == inp if isinstance(inp, str) else t.args == inp) and t.expected == out]
+        assert match and all(_key(t) in visible for t in match), (task_id, inp)
+        assert not any(t in hidden_only for t in match)
+
+
+def test_example_rule_reads_numbers_whole():
+    from benchmarks._split import _example_shown
+
+    assert _example_shown(["2", "-1"], "Input 2 Output -1")
+    assert not _example_shown(["2", "-1"], "Input 12 Output -1")         # 2 is not in 12
+    assert not _example_shown(["2", "-1"], "Input 2 then 7 Output -1")   # a number in between
+    assert not _example_shown(["2", "-1"], "Input 2 " + "x" * 60 + " -1")  # too far apart
