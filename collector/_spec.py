@@ -69,6 +69,9 @@ class ModelSpec(_Strict):
     concurrency: int = Field(default=8, ge=1)
     retry: Retry = Retry()
     sampling: Sampling | None = None       # fields given here override the job's
+    # openai: a reasoning model (o1/o3/o4-mini, gpt-5): max_completion_tokens (its reasoning
+    # counts against it), no temperature/top_p (those models refuse any but their default)
+    reasoning: bool = False
     style: Literal["chat", "completion"] = "chat"
     samples: str | None = None             # replay: path of a samples JSONL file
     tensor_parallel_size: int = Field(default=1, ge=1)   # vllm

@@ -66,8 +66,11 @@ class OpenAIBackend(Backend):
     async def complete(self, req: Request) -> Completion:
         s = req.sampling
         kwargs = dict(model=self.spec.backend_model, messages=req.messages,
-                      max_tokens=s["max_tokens"], temperature=s["temperature"], top_p=s["top_p"],
                       extra_headers={GENERATION_HEADER: req.generation_id})
+        if self.spec.reasoning:
+            kwargs["max_completion_tokens"] = s["max_tokens"]
+        else:
+            kwargs.update(max_tokens=s["max_tokens"], temperature=s["temperature"], top_p=s["top_p"])
         if req.seed is not None:
             kwargs["seed"] = req.seed
         t0 = time.monotonic()

@@ -45,13 +45,15 @@ def _default_responder(prompt: str, model: str) -> str:
 class FakeProvider:
     def __init__(self, *, latency_s: float = 0.0, faults: FaultPlan | None = None,
                  rpm_limit: float | None = None, seed: int = 0,
-                 responder: Callable[[str, str], str] | None = None, max_output_tokens: int | None = None):
+                 responder: Callable[[str, str], str] | None = None, max_output_tokens: int | None = None,
+                 reasoning_models: set[str] | frozenset[str] = frozenset()):
         self.latency_s = latency_s
         self.faults = faults or FaultPlan()
         self.rpm_limit = rpm_limit
         self.rng = random.Random(seed)
         self.responder = responder or _default_responder
         self.max_output_tokens = max_output_tokens
+        self.reasoning_models = set(reasoning_models)   # refuse max_tokens / temperature, as OpenAI does
         self.lock = threading.Lock()
         self.billed: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
@@ -206,6 +208,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": {"message": f"no route {path}"}})
             return
         prompt, model, max_tokens = _prompt_of(proto, body, path)
+        refused = _reasoning_refusal(proto, model, body, self.fake.reasoning_models)
+        if refused:                                   # as api.openai.com answers o-series models
+            self._send(400, {"error": {"message": refused, "type": "invalid_request_error"}})
+            return
         outcome, retry_after = self.fake.decide(prompt)
         if outcome == "hang":
             time.sleep(self.fake.faults.hang_s)
@@ -287,6 +293,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, {"message": msg}, headers)
 
 
+def _reasoning_refusal(proto: str, model: str, body: dict, reasoning_models: set[str]) -> str:
+    if proto != "openai" or model not in reasoning_models:
+        return ""
+    if "max_tokens" in body:
+        return "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."
+    if body.get("temperature", 1) != 1 or body.get("top_p", 1) != 1:
+        return "Unsupported value: 'temperature' does not support 0.0 with this model. Only the default (1) value is supported."
+    return ""
+
+
 def _prompt_of(proto: str, body: dict, path: str) -> tuple[str, str, int | None]:
     if proto == "bedrock":
         model = path[len("/model/"):-len("/converse")]
@@ -297,4 +313,4 @@ def _prompt_of(proto: str, body: dict, path: str) -> tuple[str, str, int | None]
     for m in msgs:
         c = m.get("content")
         parts.append(c if isinstance(c, str) else "".join(x.get("text", "") for x in c or []))
-    return "\n".join(parts), body.get("model", ""), body.get("max_tokens")
+    return "\n".join(parts), body.get("model", ""), body.get("max_tokens", body.get("max_completion_tokens"))

@@ -140,3 +140,13 @@ def test_bedrock_reaches_the_models_concurrency():
         results, _ = _run(spec, [_req(i) for i in range(n)])
     assert all(r.status == "ok" for r in results)
     assert fake.max_in_flight > default_pool
+
+
+def test_openai_reasoning_models_get_max_completion_tokens_and_no_temperature():
+    """api.openai.com refuses max_tokens and a temperature other than 1 for its reasoning
+    models (a fatal 400 on every request); ``reasoning: true`` sends what they accept."""
+    with FakeProvider(reasoning_models={"model-x"}) as fake:
+        plain, _ = _run(_spec("openai", fake), [_req(0)])
+        reasoning, _ = _run(_spec("openai", fake, reasoning=True), [_req(1, max_tokens=50)])
+    assert plain[0].status == "api_error" and "max_completion_tokens" in plain[0].error_detail
+    assert reasoning[0].status == "ok" and 0 < reasoning[0].output_tokens <= 50
