@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import subprocess
@@ -146,7 +147,9 @@ def _routerbench(df: pd.DataFrame, opt: ExportOptions) -> dict[str, pd.DataFrame
         if top is None or top <= 0:
             best.append("no_model_correct")
         else:
-            best.append(min((c for c in cands if c[0] == top), key=lambda c: (c[1], c[2], c[3]))[3])
+            # ties to the cheapest; a cost not recorded (a free model) counts as 0, as elsewhere
+            best.append(min((c for c in cands if c[0] == top),
+                            key=lambda c: (_zero_if_na(c[1]), _zero_if_na(c[2]), c[3]))[3])
     wide["oracle_model_to_route_to"] = best
     return {"": wide.reset_index(drop=True)}
 
@@ -242,9 +245,10 @@ def _bandit(df: pd.DataFrame, opt: ExportOptions) -> dict[str, pd.DataFrame]:
         check_selection(df.model_id, [opt.greedy_model], "model")
         if not 0 <= opt.epsilon <= 1:
             raise WarehouseError("epsilon must be in [0, 1]")
-    tau = opt.tau if opt.tau is not None else float(df["cost_usd"].max() or 0.0) or 1.0
-    if tau <= 0:
-        raise WarehouseError("tau must be > 0")
+    highest = df["cost_usd"].max()      # (NaN when no model has a recorded cost: free models)
+    tau = opt.tau if opt.tau is not None else (float(highest) if pd.notna(highest) and highest > 0 else 1.0)
+    if not (math.isfinite(tau) and tau > 0):
+        raise WarehouseError("tau must be a finite number > 0")
     rng = np.random.default_rng(opt.seed)
     base = _task_base(df).set_index("task_key")
     rows = []
@@ -266,6 +270,10 @@ def _bandit(df: pd.DataFrame, opt: ExportOptions) -> dict[str, pd.DataFrame]:
                      "reward": opt.w_q * q - opt.w_c * min(c / tau, 1.0)})
     out = pd.DataFrame(rows).sort_values("sample_id").reset_index(drop=True)
     return {"": out}
+
+
+def _zero_if_na(value: Any) -> float:
+    return 0.0 if pd.isna(value) else float(value)
 
 
 def _flag(value: Any) -> bool | None:

@@ -284,6 +284,18 @@ def check_read_only(query: str) -> None:
     kind = getattr(statements[0].type, "name", str(statements[0].type))
     if kind not in _READ_STATEMENTS:
         raise WarehouseError(f"only read-only queries are allowed (SELECT/EXPLAIN), got {kind}")
+    if kind == "EXPLAIN":   # EXPLAIN ANALYZE runs its statement: that one must read only too
+        inner = _EXPLAIN_PREFIX.sub("", statements[0].query, count=1)
+        try:
+            inner_kinds = [getattr(st.type, "name", str(st.type)) for st in duckdb.extract_statements(inner)]
+        except duckdb.Error as exc:
+            raise WarehouseError(f"invalid SQL: {_first_line(exc)}") from None
+        if inner_kinds != ["SELECT"]:
+            raise WarehouseError(f"only read-only queries are allowed: EXPLAIN of "
+                                 f"{', '.join(inner_kinds) or 'nothing'}")
+
+
+_EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN\s*(\([^)]*\)\s*)?(ANALY[SZ]E\b\s*)?", re.IGNORECASE)
 
 
 def _first_line(exc: BaseException) -> str:

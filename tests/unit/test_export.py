@@ -295,3 +295,17 @@ def test_problem_families_match_the_loaders(shared_data):
         renamed = {group for group, names in entry.items() if len(names) > 1}
         assert renamed == (MBPP_SANITIZED_RENAMES if family == "mbpp" else set()), family
         assert len(entry) == {"humaneval": 164, "mbpp": 974}[family]
+
+
+def test_free_models_without_a_recorded_cost(tmp_path):
+    """Replay/reference models record no cost: in a tie the free model is the cheapest
+    (RouterBench), and the bandit reward stays a number (tau from costs that are all missing)."""
+    rows = [outcome("b1", "t1", "a", 1.0, cost=0.01), outcome("b1", "t1", "z", 1.0, cost=None)]
+    export_data(memory_warehouse(build_rows(rows)), "routerbench", tmp_path / "rb.jsonl",
+                ExportOptions(val=0.0, test=0.0))
+    assert read(tmp_path / "rb.jsonl").oracle_model_to_route_to.tolist() == ["z"]
+    free = [outcome("b1", "t1", m, 1.0, cost=None) for m in ("a", "z")]
+    export_data(memory_warehouse(build_rows(free)), "bandit", tmp_path / "bd.jsonl",
+                ExportOptions(val=0.0, test=0.0))
+    bandit = read(tmp_path / "bd.jsonl")
+    assert bandit.reward.tolist() == [1.0] and bandit.propensity.tolist() == [0.5]

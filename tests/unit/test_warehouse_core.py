@@ -131,6 +131,20 @@ def test_query_must_be_one_read_statement(wh, tmp_path):
     assert wh.sql("EXPLAIN SELECT * FROM scores").num_rows >= 1
 
 
+def test_explain_analyze_runs_only_a_read(wh, tmp_path):
+    """EXPLAIN ANALYZE executes its statement: a COPY or CREATE behind it wrote files and
+    replaced the analytic views the report and exports read."""
+    target = tmp_path / "pwned.csv"
+    for bad in (f"EXPLAIN ANALYZE COPY (SELECT 42 AS x) TO '{target}'",
+                "EXPLAIN ANALYZE CREATE OR REPLACE VIEW model_summary AS SELECT 'fake' AS benchmark",
+                "explain analyse create table t as select 1"):
+        with pytest.raises(WarehouseError, match="read-only"):
+            wh.sql(bad)
+    assert not target.exists()
+    assert "fake" not in str(wh.sql("SELECT * FROM model_summary").to_pylist())
+    assert wh.sql("EXPLAIN ANALYZE SELECT * FROM scores").num_rows >= 1
+
+
 def test_schema_evolution_older_files_lack_a_new_column(tmp_path, monkeypatch):
     root = tmp_path / "wh"
     with Warehouse.open(str(root)) as wh:
