@@ -216,6 +216,19 @@ class Warehouse:
                     raise WarehouseError("query failed: warehouse files vanished while reading") from None
         raise AssertionError("unreachable")
 
+    def confine(self) -> None:
+        """From now on this connection reads only the warehouse's own files (no
+        ``read_csv('/etc/passwd')`` in a user's query), and its settings are locked. For
+        ``codeharvest query``: call it before running the user's statement."""
+        root = self.root.rstrip("/") + "/"
+        with self._lock:
+            try:
+                self._con.sql(f"SET allowed_directories=[{_sql_str(root)}]")
+                self._con.sql("SET enable_external_access=false")
+                self._con.sql("SET lock_configuration=true")
+            except duckdb.Error as exc:
+                raise WarehouseError(f"cannot confine the query to the warehouse: {_first_line(exc)}") from None
+
     def sql(self, query: str) -> pa.Table:
         """Run one read-only statement over the views; returns Arrow."""
         return self._run(query, lambda rel: rel.to_arrow_table() if rel is not None else pa.table({}))
@@ -296,6 +309,10 @@ def check_read_only(query: str) -> None:
 
 
 _EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN\s*(\([^)]*\)\s*)?(ANALY[SZ]E\b\s*)?", re.IGNORECASE)
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -71,5 +71,6 @@ def register(app: typer.Typer) -> None:
 
         check_read_only(sql)  # reject writes and syntax errors before touching the warehouse
         with Warehouse.open(ctx.obj.warehouse, create=False) as wh:
+            wh.confine()          # the statement reads the warehouse, no other file
             result = wh.sql(sql)
         {"table": _render_table, "csv": _render_csv, "json": _render_json}[fmt.value](result)

@@ -92,8 +92,21 @@ def test_invalid_sql_and_writes_are_rejected_and_write_nothing(filled, tmp_path,
     assert_one_line_error(cli("-w", str(filled), "query", f"COPY (SELECT * FROM scores) TO '{target}'"),
                           "read-only")
     assert_one_line_error(cli("-w", str(filled), "query", "DELETE FROM scores"), "read-only")
+    assert_one_line_error(cli("-w", str(filled), "query", f"EXPLAIN ANALYZE COPY (SELECT 1) TO '{target}'"),
+                          "read-only")
     assert not target.exists()
     assert snapshot(filled) == before
+
+
+def test_a_query_reads_the_warehouse_and_no_other_file(filled, tmp_path, cli):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("token\nhunter2\n")
+    assert_one_line_error(cli("-w", str(filled), "query", f"SELECT * FROM read_csv('{secret}')"),
+                          "disabled by configuration")
+    ok = cli("-w", str(filled), "query", "-f", "csv", "SELECT count(*) AS n FROM scores")
+    assert ok.returncode == 0 and ok.stdout.splitlines()[0] == "n" and int(ok.stdout.splitlines()[1]) > 0
+    views = cli("-w", str(filled), "query", "-f", "csv", "SELECT count(*) AS n FROM model_summary")
+    assert views.returncode == 0, views.stderr                  # the analytic views still read
 
 
 def test_query_on_a_missing_warehouse_creates_nothing(tmp_path, cli):
