@@ -3,18 +3,23 @@
 Samples: the 164 canonical solutions plus the MapCoder ChatGPT and GPT-4 HumanEval+
 generations (../shared/data/generations/mapcoder). Both tools get the full HumanEval+ v0.1.10
 (evalplus through HUMANEVAL_OVERRIDE_PATH, uncompressed), a fresh cache directory and the same
-number of workers. codeharvest runs twice, each cold: by default (exact passed/total counts:
-every input of every sample runs) and with ``--fast-fail`` (a sample stops at its first failing
-test, as ``evalplus.evaluate`` does by default with ``fast_check``). The three runs are repeated
-``--rounds`` times (default 2), interleaved, each cold, and each run's best wall counts: this
-machine's speed drifts by tens of percent within minutes (a fixed CPU loop measured 4.5 s, then
-7.5 s, in one session; evalplus took 53 s in one run and 74 s in another the same day), which
-one pass turns into noise in the ratio. A speed probe (a fixed loop) is timed before each run
-and printed. Prints the wall times, the
-verdict agreement of each mode (each disagreement named), the programs' own compute in each mode
-(the sum of ``exec_s``: no scorer on N workers can finish in under sum/N, which bounds the ratio
-on this machine), the fast-fail ratio, and the ratio evalplus/codeharvest for the default mode
-as the last line.
+number of workers. Each tool runs in both of its modes, so that each comparison is like for like:
+
+- first failure: ``evalplus.evaluate`` by default (``fast_check``: a sample stops at its first
+  failing input; only pass/fail comes out) against ``codeharvest score --fast-fail`` (the same);
+- exact counts: ``evalplus.evaluate --test-details`` (every input of every sample runs, the
+  failing inputs are listed) against ``codeharvest score`` by default (every input runs; the
+  passed/total counts are exact).
+
+The four runs are repeated ``--rounds`` times (default 2), interleaved, each cold, and each
+run's best wall counts: this machine's speed drifts by tens of percent within minutes (a fixed
+CPU loop measured 4.5 s, then 7.5 s, in one session; evalplus took 53 s in one run and 74 s in
+another the same day), which one pass turns into noise in the ratio. A speed probe (a fixed
+loop) is timed before each run and printed. Prints the wall times, the verdict agreement of each
+run (each disagreement named), the programs' own compute in each codeharvest mode (the sum of
+``exec_s``: no scorer on N workers can finish in under sum/N), the ratio of each mode, the
+cross-mode ratio (evalplus's default against codeharvest's default, which does more work) for
+reference, and as the last line the lower of the two like-for-like ratios.
 
 What codeharvest does differently (both tools run every program on the same inputs): the
 reference outputs are computed in parallel by the workers (EvalPlus computes its ground truth
@@ -22,7 +27,9 @@ serially first); the 164 canonical samples are the reference programs themselves
 from the reference's own run; inputs travel to the sandbox as marshal data and a worker's
 inputs run in one warm forked child; with ``--fast-fail`` each batch (4, 8, 16, ... inputs)
 streams back and is judged as it finishes, and the job stops at a first failure, as EvalPlus's
-in-process check does. What neither can avoid: the programs' own compute (a few
+in-process check does; by default a sample stops after 3 timeouts (the rest count as failed,
+a lower bound, as the APPS evaluator does), where ``--test-details`` waits out every input's
+limit up to its 60 s cap. What neither can avoid: the programs' own compute (a few
 HumanEval+ tasks, e.g. 139, 15, 130, 94, run for seconds on every correct sample).
 
 Known EvalPlus 0.3.1 bug, not counted as a disagreement: HumanEval/32 (find_zero) always fails,
@@ -66,14 +73,21 @@ def build_samples(data: Path, out: Path) -> list[tuple[str, str]]:
     return order
 
 
-def run_evalplus(data: Path, samples: Path, tmp: Path, workers: int) -> tuple[float, dict]:
+def run_evalplus(data: Path, samples: Path, tmp: Path, workers: int,
+                 test_details: bool = False) -> tuple[float, dict]:
+    """``samples`` in a folder of its own: evalplus writes its results beside it (and would
+    reuse a results file it finds there)."""
     plain = tmp / "HumanEvalPlus.jsonl"
-    with gzip.open(data / "evalplus" / "HumanEvalPlus.jsonl.gz", "rb") as src, open(plain, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-    env = {**os.environ, "HUMANEVAL_OVERRIDE_PATH": str(plain), "XDG_CACHE_HOME": str(tmp / "evalplus-cache")}
+    if not plain.exists():
+        with gzip.open(data / "evalplus" / "HumanEvalPlus.jsonl.gz", "rb") as src, open(plain, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    tag = "-test-details" if test_details else ""
+    env = {**os.environ, "HUMANEVAL_OVERRIDE_PATH": str(plain),
+           "XDG_CACHE_HOME": str(tmp / f"evalplus-cache{tag}")}      # each run starts cold
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "evalplus.evaluate", "--dataset", "humaneval",
-                    "--samples", str(samples), "--parallel", str(workers)],
+                    "--samples", str(samples), "--parallel", str(workers),
+                    *(["--test-details"] if test_details else [])],
                    env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
     return wall, json.loads(Path(str(samples).replace(".jsonl", "_eval_results.json")).read_text())
@@ -106,12 +120,24 @@ def speed_probe() -> float:
     return time.perf_counter() - t0
 
 
+MODES = (  # (label, tool, its mode) in the order each round runs them
+    ("evalplus", "evalplus", "default: fast_check, a sample stops at its first failing input"),
+    ("evalplus --test-details", "evalplus", "every input runs"),
+    ("codeharvest", "codeharvest", "default: every input runs, exact per-test counts"),
+    ("codeharvest --fast-fail", "codeharvest", "stops at the first failing test"),
+)
+PAIRS = (  # like for like: (what both do, evalplus run, codeharvest run)
+    ("first failure", "evalplus", "codeharvest --fast-fail"),
+    ("exact counts", "evalplus --test-details", "codeharvest"),
+)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sandbox", default="auto")
     ap.add_argument("--rounds", type=int, default=2,
-                    help="rounds of the three runs, interleaved; each run's best wall counts")
+                    help="rounds of the four runs, interleaved; each run's best wall counts")
     ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CODEHARVEST_TEST_DATA", REPO.parent / "shared" / "data")))
     args = ap.parse_args()
     runs: dict[str, list[tuple[float, object]]] = defaultdict(list)
@@ -119,40 +145,40 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="score_vs_evalplus.") as d:
         for r in range(args.rounds):  # every run cold: its own samples folder and caches
             tmp = Path(d) / f"round{r}"
-            ev_samples, ch_samples = tmp / "ev" / "samples.jsonl", tmp / "ch" / "samples.jsonl"
-            ev_samples.parent.mkdir(parents=True)
-            ch_samples.parent.mkdir()
-            order = build_samples(args.data_dir, ev_samples)
-            shutil.copy(ev_samples, ch_samples)
-            ch_samples_text = ch_samples.read_text()
-            probes.append(speed_probe())
-            runs["evalplus"].append(run_evalplus(args.data_dir, ev_samples, tmp, args.workers))
-            probes.append(speed_probe())
-            runs["default"].append(run_codeharvest(args.data_dir, ch_samples, tmp, args.workers,
-                                                   args.sandbox))
-            probes.append(speed_probe())
-            runs["--fast-fail"].append(run_codeharvest(args.data_dir, ch_samples, tmp, args.workers,
-                                                       args.sandbox, fast_fail=True))
+            folders = {label: tmp / f"run{i}" for i, (label, _, _) in enumerate(MODES)}
+            for folder in folders.values():
+                folder.mkdir(parents=True)
+            order = build_samples(args.data_dir, folders["evalplus"] / "samples.jsonl")
+            samples_text = (folders["evalplus"] / "samples.jsonl").read_text()
+            for label, tool, _ in MODES:
+                samples = folders[label] / "samples.jsonl"
+                samples.write_text(samples_text)
+                probes.append(speed_probe())
+                if tool == "evalplus":
+                    runs[label].append(run_evalplus(args.data_dir, samples, tmp, args.workers,
+                                                    test_details="--test-details" in label))
+                else:
+                    runs[label].append(run_codeharvest(args.data_dir, samples, folders[label],
+                                                       args.workers, args.sandbox,
+                                                       fast_fail="--fast-fail" in label))
 
     n = len(order)
-    ev_wall, ev = min(runs["evalplus"], key=lambda run: run[0])
-    (ch_wall, ch), (ff_wall, ff) = (min(runs[m], key=lambda run: run[0]) for m in ("default", "--fast-fail"))
-    walls = {m: ", ".join(f"{w:.1f}" for w, _ in rs) for m, rs in runs.items()}
+    best = {label: min(rs, key=lambda run: run[0]) for label, rs in runs.items()}
     print(f"samples: {n} (164 canonical + MapCoder ChatGPT + GPT-4), workers: {args.workers}, "
           f"rounds: {args.rounds} (interleaved; the best wall of each counts, as this machine's "
           f"speed drifts)")
     print(f"machine speed probe (a fixed Python loop, before each run in order): "
           f"{', '.join(f'{p:.2f}s' for p in probes)}")
-    print(f"evalplus.evaluate wall: {ev_wall:.1f}s [{walls['evalplus']}] (its default: fast_check, "
-          f"stops a sample at its first failing input)")
-    print(f"codeharvest score wall (default, exact per-test counts): {ch_wall:.1f}s [{walls['default']}]")
-    print(f"codeharvest score --fast-fail wall (stops at the first failing test, as evalplus): "
-          f"{ff_wall:.1f}s [{walls['--fast-fail']}]")
-    for label in ("default", "--fast-fail"):   # every round's verdicts, against its evalplus run
-        found = [compare_verdicts(order, e, rows) for (_, e), (_, rows) in zip(runs["evalplus"], runs[label])]
+    for label, _, what in MODES:
+        print(f"{label} wall ({what}): {best[label][0]:.1f}s "
+              f"[{', '.join(f'{w:.1f}' for w, _ in runs[label])}]")
+    for name, ev_label, ch_label in PAIRS:   # every round's verdicts, against its evalplus run
+        found = [compare_verdicts(order, e, rows)
+                 for (_, e), (_, rows) in zip(runs[ev_label], runs[ch_label])]
         agree, bug, disagreements = min(found, key=lambda f: f[0])
-        print(f"verdict agreement ({label}, worst round): {agree}/{n}; {bug} on documented EvalPlus "
-              f"bugs ({', '.join(EVALPLUS_BUGS)}); {len(disagreements)} other disagreements")
+        print(f"verdict agreement ({ch_label} vs {ev_label}, worst round): {agree}/{n}; {bug} on "
+              f"documented EvalPlus bugs ({', '.join(EVALPLUS_BUGS)}); {len(disagreements)} other "
+              f"disagreements")
         for d in disagreements:
             print(f"  disagreement: {d[0]} {d[1]} evalplus={'pass' if d[2] else 'fail'} "
                   f"codeharvest={'pass' if d[3] else 'fail'} ({d[4]})")
@@ -161,17 +187,23 @@ def main() -> None:
     # on N workers no scorer finishes in under sum/N, whatever its overhead.
     # (a program that is in the file twice ran once: counted once)
     programs = [(json.loads(line)["task_id"], json.loads(line)["solution"])
-                for line in ch_samples_text.splitlines() if line.strip()]
-    for label, rows, wall in (("default", ch, ch_wall), ("--fast-fail", ff, ff_wall)):
+                for line in samples_text.splitlines() if line.strip()]
+    ratios = {}
+    for name, ev_label, ch_label in PAIRS:
+        (ev_wall, _), (wall, rows) = best[ev_label], best[ch_label]
         floor = sum(dict(zip(programs, (r.get("exec_s") or 0.0 for r in rows))).values())
-        print(f"programs' own compute ({label}, its best run): {floor:.1f} CPU-s; on {args.workers} "
-              f"workers at least {floor / args.workers:.1f}s, so at most a ratio of "
-              f"{ev_wall / (floor / args.workers):.2f} here; codeharvest's overhead: "
-              f"{wall - floor / args.workers:.1f}s")
-    print(f"ratio evalplus/codeharvest --fast-fail (like for like: both stop at a first failure): "
-          f"{ev_wall / ff_wall:.2f}")
-    # last line: the default mode (exact passed/total counts), which does more work than evalplus
-    print(f"ratio evalplus/codeharvest: {ev_wall / ch_wall:.2f}")
+        print(f"programs' own compute ({ch_label}, its best run): {floor:.1f} CPU-s; on "
+              f"{args.workers} workers at least {floor / args.workers:.1f}s, so at most a ratio "
+              f"of {ev_wall / (floor / args.workers):.2f} against {ev_label} here; codeharvest's "
+              f"overhead: {wall - floor / args.workers:.1f}s")
+        ratios[name] = ev_wall / wall
+    print(f"cross-mode, for reference: evalplus (first failure) / codeharvest (exact counts, "
+          f"more work): {best['evalplus'][0] / best['codeharvest'][0]:.2f}")
+    for name, ev_label, ch_label in PAIRS:
+        print(f"ratio {ev_label} / {ch_label} (like for like, {name}): {ratios[name]:.2f}")
+    low = min(ratios, key=ratios.get)
+    # last line: the lower of the two like-for-like ratios
+    print(f"ratio evalplus/codeharvest (the lower like-for-like ratio, {low}): {ratios[low]:.2f}")
 
 
 def compare_verdicts(order: list[tuple[str, str]], ev: dict, ch: list[dict]) -> tuple[int, int, list]:
