@@ -15,7 +15,11 @@ A template is ``str.format`` text (literal braces doubled: ``{{``/``}}``). Field
 
 A user template file is YAML (keys ``id``, ``version``, ``user``, optional ``system``, ``kind``,
 ``style``) or plain text (the user message; id = file stem, version = ``sha-`` + content hash).
-The ``id@version`` goes into the generation key, so editing a template starts new generations.
+The ``id@version`` goes into the generation key (with ``:completion`` when a template that fixes
+no style is sent as a completion), so a new version starts new generations. A YAML file without
+``version`` is versioned by its content hash: any edit starts new generations. With an explicit
+``version``, bump it when the text changes: ``collect`` refuses to resume generations the
+warehouse holds from a prompt other than the one the job renders now.
 """
 from __future__ import annotations
 
@@ -156,6 +160,10 @@ def render_prompt(task: Task, *, style: Style = "chat", template: PromptTemplate
                              f"({task.benchmark} {task.task_id})")
     if tpl.style and tpl.style != style:
         raise BenchmarkError(f"template {tpl.template_id} is a {tpl.style} template, not {style}")
+    # The id goes into the generation key. Built-in ids name their style; a user template that
+    # fixes none is keyed with the style it was rendered in (chat, the default, keeps the bare
+    # id): the same text sent as a completion is another generation.
+    template_id = tpl.template_id if tpl.style or style == "chat" else f"{tpl.template_id}:completion"
     values = fields_for(task)
     try:
         user = tpl.user.format(**values)
@@ -164,9 +172,9 @@ def render_prompt(task: Task, *, style: Style = "chat", template: PromptTemplate
         raise BenchmarkError(f"template {tpl.template_id}: bad field {exc}") from None
     if style == "completion":
         text = (system + "\n\n" + user) if system else user
-        return RenderedPrompt(template_id=tpl.template_id, messages=[{"role": "user", "content": text}], text=text)
+        return RenderedPrompt(template_id=template_id, messages=[{"role": "user", "content": text}], text=text)
     messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": user}]
-    return RenderedPrompt(template_id=tpl.template_id, messages=messages,
+    return RenderedPrompt(template_id=template_id, messages=messages,
                           text="\n\n".join(m["content"] for m in messages))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import hashlib
 import json
 import logging
 import os
@@ -170,6 +171,33 @@ def _existing(wh: Any) -> tuple[dict[str, str], set[str]]:
     return gens, scored
 
 
+def check_prompts_unchanged(wh: Any, items: list[WorkItem], gens: dict[str, str]) -> None:
+    """Refuse to reuse a done generation the warehouse holds from another prompt than the job
+    renders now under the same key: a template edited without a new version, or a task text
+    changed without a new benchmark version, would otherwise label old outputs with the new
+    prompt (compared as MD5s, computed in DuckDB, of the stored prompt texts)."""
+    reused = {it.request.generation_id: it for it in items if gens.get(it.request.generation_id) in DONE_STATUSES}
+    if not reused:
+        return
+    try:
+        t = wh.sql("SELECT generation_id, md5(prompt_text) AS h FROM generations WHERE prompt_text IS NOT NULL")
+    except Exception as exc:  # noqa: BLE001 - no generations yet
+        log.debug("no stored prompts: %s", exc)
+        return
+    stored = dict(zip(t.column("generation_id").to_pylist(), t.column("h").to_pylist()))
+    changed = [it for gid, it in reused.items() if gid in stored
+               and stored[gid] != hashlib.md5(it.request.prompt_text.encode("utf-8")).hexdigest()]
+    if changed:
+        r = changed[0].request          # the first in the job's order
+        more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+        raise JobError(
+            f"the warehouse holds {changed[0].model.id}'s generation for {r.task.benchmark} "
+            f"{r.task.task_id} (sample {r.sample_index}, template {r.row['prompt_template']}){more} "
+            f"from a different prompt than this job renders: a template changed without a new "
+            f"version (give it one, or drop its version line to version it by content), or the "
+            f"benchmark's text changed without a new version")
+
+
 # ------------------------------------------------------------------------ the driver
 
 class Collector:
@@ -206,9 +234,12 @@ class Collector:
             done: set[str] = set()
             wh = self._open_warehouse(create=False)
             if wh is not None:
-                gens, _ = _existing(wh)
+                try:
+                    gens, _ = _existing(wh)
+                    check_prompts_unchanged(wh, items, gens)
+                finally:
+                    wh.close()
                 done = {g for g, s in gens.items() if s in DONE_STATUSES}
-                wh.close()
             return RunSummary(self.run_id, "dry_run", self.stats, estimate=estimate(job, items, done))
         preflight(job, opts.base_dir, items)
         reject_ray_client(opts.ray_address)
@@ -225,6 +256,11 @@ class Collector:
         # paid work a crash left in the journal goes to the warehouse first (it is data either way)
         self.replayed = self._replay_journal(journal_dir)
         gens, scored = _existing(self.wh)
+        try:
+            check_prompts_unchanged(self.wh, items, gens)
+        except JobError:
+            self.wh.close()
+            raise
         todo: list[WorkItem] = []
         rescore: list[WorkItem] = []
         for it in items:
