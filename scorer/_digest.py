@@ -208,8 +208,10 @@ BATCH_FN = "__codeharvest_batch__"
 
 # Runs inside the sandbox: many call inputs in one test, each with its own time limit (an
 # interval timer, as EvalPlus does), output swallowed (EvalPlus ``swallow_io``); stops after
-# ``max_timeouts`` timeouts (EvalPlus stops at the first failure). A program that ignores the
-# timer or breaks this helper only gets the whole batch re-run one test at a time.
+# ``max_timeouts`` timeouts (EvalPlus stops at the first failure). The helper runs in the
+# program's process, which can stop its timer or rewrite its state: the host checks its
+# reported times against the runner's clock and re-runs a batch that does not add up one test
+# at a time, each under the runner's own limit (``_usable_batch`` in _scorer.py).
 BATCH_HELPERS = f'''
 class __codeharvest_timeout__(BaseException):
     pass
@@ -225,6 +227,22 @@ class __codeharvest_null__:
 
 def __codeharvest_alarm__(signum, frame):
     raise __codeharvest_timeout__()
+
+
+def __codeharvest_snapshot__(value, _marshal=__import__("marshal"), _copy=__import__("copy"),
+                             _atoms=(int, float, str, bool, type(None), bytes, complex)):
+    # the output as it is now: values are encoded after the whole batch, and a program that
+    # returns one module-level list, refilled on every call, would otherwise show every input
+    # its last output (EvalPlus compares each output right after its call)
+    if type(value) in _atoms:
+        return value
+    try:
+        return _marshal.loads(_marshal.dumps(value))
+    except BaseException:
+        try:
+            return _copy.deepcopy(value)
+        except BaseException:
+            return value
 
 
 def {BATCH_FN}(fn, calls, limits, wraps, max_timeouts, _job={{"used": 0, "timeouts": 0}}):
@@ -261,11 +279,13 @@ def {BATCH_FN}(fn, calls, limits, wraps, max_timeouts, _job={{"used": 0, "timeou
             if wraps[i] == 1:
                 value = {DIGEST_FN}(value)
             elif wraps[i] == 2:
-                value = {REF_FN}(value)
+                value = __codeharvest_snapshot__({REF_FN}(value))
             elif wraps[i] == 3:
                 value = {STR_DIGEST_FN}(value)
             elif wraps[i] == 4:
                 value = {VALUE_DIGEST_FN}(value)
+            else:
+                value = __codeharvest_snapshot__(value)
             out_append("passed", value, took)
             try:
                 _job["used"] += __codeharvest_size__(value)

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 SCORER_NAME = "codeharvest-scorer"
-SCORER_VERSION = "2"   # 2: RunBugRun as upstream, APPS unwrapping, threaded stdio, CodeBLEU data-flow, extraction
+SCORER_VERSION = "3"   # 3: no pass for values the harness cannot compare, batch times checked by the runner clock, outputs snapshot per call, stdio streams per test; 2: RunBugRun as upstream, APPS unwrapping, threaded stdio, CodeBLEU data-flow, extraction
 SCORER_ID = f"{SCORER_NAME}@{SCORER_VERSION}"
 
 ScoreStatus = Literal["scored", "sandbox_error", "scorer_error"]

@@ -185,18 +185,7 @@ class Scorer:
         else:
             raw, watch = self._run_candidate(task, code, plans, expected)
         groups = _group_keys(task)
-        # values the codec could not carry: rerun those assertions as plain exec tests
-        opaque = [p for p in plans if p.mode in ("assert_eq", "assert_eq_pair")
-                  and raw[p.key].status == "passed" and _has_opaque(from_sandbox(raw[p.key].value))]
-        if opaque:
-            fallback = [PlannedTest(p.key, p.case, "exec", p.case.code) for p in opaque]
-            raw.update(self._run_tests(task, code, fallback, {}))
-            by_fallback = {f.key: f for f in fallback}      # (plans are shared: never mutated)
-            plans = [by_fallback.get(p.key, p) for p in plans]
-            by_key = {p.key: p for p in plans}
-            watch = None        # (it judged none of these: it stops at an opaque value)
-        else:
-            by_key = _plans_by_key(task, plans)
+        by_key = _plans_by_key(task, plans)
         judged = watch.finish(raw) if watch is not None else None
         if judged is not None:  # fast-fail: what it judged while the tests ran stays judged
             vis, hid = judged
@@ -225,11 +214,17 @@ class Scorer:
         wrong = "assertion_failed" if plan.case.kind == "assert" else "wrong_output"
         if plan.mode == "exec":
             return _Outcome(True)
-        if plan.mode == "assert_eq":
-            ok = safe_eq(from_sandbox(res.value), plan.rhs)
-            return _Outcome(ok, None if ok else wrong, "" if ok else _got(res.value))
-        if plan.mode == "assert_eq_pair":
+        if plan.mode in ("assert_eq", "assert_eq_pair"):
             value = from_sandbox(res.value)
+            if _has_opaque(value):
+                # a type the codec does not carry (a class of the program's, a Decimal): its
+                # own __eq__ would decide, and an object equal to everything passes every
+                # assertion (the "always equal" hack), so it is not a pass
+                return _Outcome(False, wrong,
+                                lambda: f"returned a value the harness cannot compare: {_short(value)}")
+            if plan.mode == "assert_eq":
+                ok = safe_eq(value, plan.rhs)
+                return _Outcome(ok, None if ok else wrong, "" if ok else _got(res.value))
             ok = isinstance(value, (tuple, list)) and len(value) == 2 and safe_eq(value[0], value[1])
             return _Outcome(ok, None if ok else wrong)
         if plan.mode == "call":
@@ -446,8 +441,8 @@ class Scorer:
                 def on_test(n: int, res: TestResult) -> bool:
                     if n == 0:          # (again, after a broken runner: this job afresh)
                         streamed.clear()
-                    entries = _batch_entries(res.value) if res.status == "passed" else None
-                    if not _valid_batch(entries, len(chunks[n])):
+                    entries = _usable_batch(res, limits[n])
+                    if entries is None:
                         return watch.failed     # settled after the job
                     streamed[n] = _batch_results(chunks[n], entries)
                     return watch.feed(streamed[n][0])
@@ -478,8 +473,8 @@ class Scorer:
                                                     stdout=res.stdout, stderr=res.stderr)
                     continue
                 # (values stay as the codec gave them: judging converts each once, from_sandbox)
-                entries = _batch_entries(res.value) if res is not None and res.status == "passed" else None
-                if not _valid_batch(entries, len(chunk)):
+                entries = _usable_batch(res, limits[n]) if res is not None else None
+                if entries is None:
                     results.update(self._run_tests(task, program, [replace(p, batched=False) for p in chunk],
                                                    timeouts, stop_after=stop_after, setup=setup))
                     n_timeouts += sum(results[p.key].status == "timeout" for p in chunk)
@@ -488,8 +483,13 @@ class Scorer:
                 results.update(done)
                 deferred += later
                 n_timeouts += sum(r.status == "timeout" for r in done.values())
-            if len(deferred) == len(pending):  # no progress: cannot happen with a sane helper
-                raise _SandboxFailure("batch deferred every input")
+            if len(deferred) == len(pending):
+                # no progress: a fresh job always runs its first input, unless the program
+                # rewrote the batch helper's state; its failure, not the sandbox's
+                results.update((p.key, TestResult(p.key, "failed", error="tampered: the program "
+                                                  "stopped the test harness from running its inputs"))
+                               for p in pending)
+                break
             pending = deferred
         return results
 
@@ -710,6 +710,27 @@ def _batch_entries(value: Any) -> list | None:
     return None
 
 
+def _usable_batch(res: TestResult, limits: list[float]) -> list | None:
+    """A batch's (status, value, seconds) per input when they can be taken as they are; None
+    when the batch must run again one input at a time, each under the runner's own limit:
+    malformed, or with times the runner's clock contradicts. The per-input timer runs inside
+    the program's process, which can stop it (``signal.setitimer`` replaced, SIGALRM ignored)
+    and report any time; the batch's duration is measured by the runner, outside it. A time
+    over its limit, or more time unaccounted for than the smallest limit of the batch, means
+    some input may have overrun its limit unseen."""
+    entries = _batch_entries(res.value) if res.status == "passed" else None
+    if not _valid_batch(entries, len(limits)):
+        return None
+    claimed = 0.0
+    for (status, _, took), limit in zip(entries, limits):
+        if not 0.0 <= took <= limit * 1.1 + 0.05:   # (NaN too; a timer firing late is slack)
+            return None
+        claimed += took
+    if limits and (res.duration_s or 0.0) - claimed > min(limits):
+        return None
+    return entries
+
+
 def _batch_results(chunk: list[PlannedTest], entries: list
                    ) -> tuple[dict[str, TestResult], list[PlannedTest]]:
     """One valid batch's answers as results, and the inputs it deferred to a further job.
@@ -743,7 +764,7 @@ class _FailureWatch:
     """Fast-fail: judges results as they stream back, per group in order with the group's
     atol state, exactly as the final verdict judges them; ``failed`` once a test fails.
     A result that cannot be judged yet (a value to be fetched again, see
-    ``_by_value_where_no_digest``; an opaque value) holds its group's judging there.
+    ``_by_value_where_no_digest``) holds its group's judging there.
     ``finish`` then judges the rest of each group, from where it stopped, for the verdict;
     unless some test was fed twice (a job re-run after a broken runner): then the verdict
     is judged afresh from the final results."""
@@ -808,9 +829,7 @@ class _FailureWatch:
 
 def _undecided(plan: PlannedTest, res: TestResult) -> bool:
     """A passed result whose verdict needs another run first."""
-    if plan.wrap == 4 and res.value is None:
-        return True
-    return plan.mode in ("assert_eq", "assert_eq_pair") and _has_opaque(from_sandbox(res.value))
+    return plan.wrap == 4 and res.value is None
 
 
 def _valid_batch(entries: Any, n: int) -> bool:
@@ -876,7 +895,10 @@ def _all_failed(n_vis: int, n_hid: int, kind: str, detail: str) -> ScoreResult:
 
 def _summarise(vis: list[_Outcome], hid: list[_Outcome], truncated: bool) -> ScoreResult:
     vp, hp = sum(o.passed for o in vis), sum(o.passed for o in hid)
-    first = next((o for o in hid if not o.passed), None) or next((o for o in vis if not o.passed), None)
+    # (a fast-fail placeholder is no failure of its own: the real one may be a visible test)
+    first = (next((o for o in hid if not o.passed and o.kind != "not_run"), None)
+             or next((o for o in vis if not o.passed and o.kind != "not_run"), None)
+             or next((o for o in hid + vis if not o.passed), None))
     kind = first.kind if first else None
     if first and truncated:
         kind = "truncated"

@@ -72,11 +72,11 @@ class InProcessDouble:
 
 
 def _encode(v):
-    # what the sandbox codec does for a type it cannot carry
-    if isinstance(v, (type(None), bool, int, float, str, bytes, list, tuple, dict, set, frozenset,
-                      complex)):
-        return v
-    return {"__unsupported__": type(v).__name__, "repr": repr(v)}
+    # what crosses from a sandbox: the real codec (builtin values only; a subclass as its
+    # builtin base; anything else as {"__unsupported__": ...}, nested too)
+    from scorer.sandbox._value_codec import decode_value, encode_value
+
+    return decode_value(encode_value(v))
 
 
 
@@ -119,12 +119,23 @@ def test_humaneval_style_prefix_and_pair_and_exec_fallback():
                 hidden_tests=cases, entry_point="g")
     r = Scorer(InProcessDouble()).score(task, Extraction("ok", code="import math\ndef g(x):\n    return math.sqrt(x)\n"))
     assert (r.hidden_passed, r.hidden_total, r.pass_hidden, r.pass_visible) == (3, 3, True, None)
-    # a value the codec cannot carry is judged by running the assertion itself
+    # a value the codec cannot carry is not a pass: an object equal to everything (the
+    # "always equal" hack) passed every ==-assertion when its own __eq__ was asked
     odd = ("class V(float):\n    pass\n"
            "class W:\n    def __eq__(self, o):\n        return True\n"
+           "    __hash__ = object.__hash__\n"
            "def g(x):\n    return W()\n")
     r = Scorer(InProcessDouble()).score(task, Extraction("ok", code=odd))
-    assert r.hidden_passed == 2  # W() == anything, but abs(W() - 3) raises
+    assert (r.hidden_passed, r.error_type) == (0, "assertion_failed")
+    assert "cannot compare" in r.stderr_tail and "W" in r.stderr_tail
+    # a subclass of a builtin travels as its builtin value: judged by value, its __eq__ unused
+    sub = ("import math\nclass V(float):\n    def __eq__(self, o):\n        return True\n"
+           "    __hash__ = float.__hash__\n"
+           "def g(x):\n    return V(math.sqrt(x))\n")
+    r = Scorer(InProcessDouble()).score(task, Extraction("ok", code=sub))
+    assert r.hidden_passed == 3
+    liar = sub.replace("V(math.sqrt(x))", "V(-1.0)")
+    assert Scorer(InProcessDouble()).score(task, Extraction("ok", code=liar)).hidden_passed == 0
 
 
 def evalplus_task(tmp=None):
