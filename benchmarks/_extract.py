@@ -6,11 +6,18 @@ Never guesses: when no code that fits the task can be found the status is ``no_c
 from __future__ import annotations
 
 import ast
+import builtins
+import importlib
+import io
 import re
+import string
+import tokenize
+import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
-from ._prompts import template_kind
+from ._prompts import BUILTIN, fields_for, template_kind
 from ._split import parse_quietly
 from ._types import Task
 
@@ -75,7 +82,13 @@ def extract_answer(task: Task, raw_output: str, *, style: Literal["chat", "compl
         prelude = str(task.metadata.get("prelude") or "")
         if got.status == "ok" and got.code is not None and prelude:
             # the benchmark's own evaluator runs every program after this header (APPS)
-            got = Extraction("ok", code=prelude + "\n" + got.code, detail=got.detail)
+            got = Extraction("ok", code=_insert_after_header(got.code, prelude, "\n"), detail=got.detail)
+        if got.status == "ok" and got.code is not None:
+            # ast.parse accepts what the compiler rejects (a misplaced ``from __future__``, ``return`` or
+            # ``break`` outside a function/loop): such a program fails at load, so it is no answer
+            error = _compile_error(got.code)
+            if error is not None:
+                return Extraction("no_code_extracted", detail=f"extracted code does not compile: {error}")
         return got
     if task.language in ("java", "csharp") and kind in ("translation", "refinement"):
         return _brace_language(task, raw)
@@ -89,6 +102,51 @@ def _parses(code: str) -> ast.Module | None:
         return parse_quietly(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
+
+
+def _compile_error(code: str) -> str | None:
+    """Why ``code`` does not compile (None when it does)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(code, "<answer>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"{exc.msg} (line {exc.lineno})"
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _header_end(code: str) -> int:
+    """Offset just past a leading module docstring and ``from __future__`` imports (0 when none): text added
+    to a program goes there, since a ``from __future__`` import after other code is a SyntaxError."""
+    module = _parses(code)
+    if module is None:
+        return 0
+    last = 0
+    for i, node in enumerate(module.body):
+        if (i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)) or (
+                isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            last = node.end_lineno or 0
+        else:
+            break
+    if not last:
+        return 0
+    ends = [m.end() for m in _LINE_END.finditer(code)]
+    return ends[last - 1] if last <= len(ends) else len(code)
+
+
+def _insert_after_header(code: str, text: str, sep: str) -> str:
+    """``text`` + ``sep`` + ``code``, with ``code``'s docstring and ``from __future__`` imports kept first."""
+    at = _header_end(code)
+    if not at:
+        return text + sep + code
+    head = code[:at] if code[:at].endswith(("\n", "\r")) else code[:at] + "\n"
+    return head + "\n" + text + sep + code[at:].lstrip("\r\n")
 
 
 def _defines(module: ast.Module, name: str) -> bool:
@@ -194,7 +252,8 @@ def _python_function(task: Task, raw: str, style: str, prompt: str) -> Extractio
 def _completion_code(task: Task, raw: str, prompt: str) -> tuple[str | None, str]:
     completion = raw.split("```")[0] if "```" in raw else raw
     entry = task.entry_point
-    repeats = bool(entry) and re.search(rf"^\s*(async\s+)?def\s+{re.escape(entry)}\s*\(", completion, re.M)
+    # a top-level re-definition only: an inner helper of the same name (HumanEval/55's ``def fib``) is body
+    repeats = bool(entry) and re.search(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(entry)}[ \t]*\(", completion, re.M)
     whole = completion if repeats else (prompt or task.starter_code or "") + completion
     code = longest_parseable_prefix(whole)
     if code is None:
@@ -229,26 +288,96 @@ def _chat_function_code(raw: str, entry: str | None) -> tuple[str | None, str]:
 
 
 def _with_helpers(chosen: str, others: list[str]) -> str:
+    """``chosen`` plus what it uses but lacks from the other blocks: helper functions and classes, imports,
+    module constants, and (to a fixed point) what those pieces use in turn."""
     module = _parses(chosen)
     if module is None:
         return chosen
-    defined = _top_level_names(module)
-    used = {n.id for n in ast.walk(module) if isinstance(n, ast.Name)}
-    extra = []
-    for other in others:
-        other_module = _parses(other)
-        if other_module is None:
-            continue
-        for node in other_module.body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in used - defined:
-                extra.append(ast.get_source_segment(other, node) or ast.unparse(node))
-                defined.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = {(a.asname or a.name).split(".")[0] for a in node.names}
-                if names & (used - defined):
-                    extra.append(ast.get_source_segment(other, node) or ast.unparse(node))
-                    defined |= names
-    return ("\n".join(extra) + "\n\n" + chosen) if extra else chosen
+    defined = _module_bound(module)
+    used = _module_free_names(module)
+    pieces: list[tuple[int, int, ast.stmt, str]] = []        # (block, statement index, node, its source)
+    taken: set[tuple[int, int]] = set()
+    parsed = [(other, _parses(other)) for other in others]
+    changed = True
+    while changed:
+        changed = False
+        for b, (other, other_module) in enumerate(parsed):
+            if other_module is None:
+                continue
+            for i, node in enumerate(other_module.body):
+                if (b, i) in taken:
+                    continue
+                names = _bound_names(node)
+                wanted = used - defined
+                if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    wanted -= _BUILTINS            # an example's ``sum = 0`` is not what ``sum(xs)`` means
+                elif isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                    continue
+                if not names & wanted:
+                    continue
+                taken.add((b, i))
+                pieces.append((b, i, node, _segment(other, node)))
+                defined |= names
+                used |= _module_free_names(ast.Module(body=[node], type_ignores=[]))
+                changed = True
+    if not pieces:
+        return chosen
+    extra = [source for _, _, _, source in sorted(pieces, key=lambda p: p[:2])]
+    return _insert_after_header(chosen, "\n".join(extra), "\n\n")
+
+
+def _segment(source: str, node: ast.stmt) -> str:
+    """The source of a top-level statement, with its decorators."""
+    start = node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno
+    lines = _LINE_END.split(source)
+    segment = "\n".join(lines[start - 1:node.end_lineno])
+    return segment if segment.strip() else ast.unparse(node)
+
+
+def _bound_names(node: ast.stmt) -> set[str]:
+    """Module-level names a top-level definition, import or assignment binds (none for other statements)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"}
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return set()
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _module_free_names(module: ast.Module) -> set[str]:
+    """Names the code of ``module`` reads from module scope (function locals and parameters excluded)."""
+    names: set[str] = set()
+    for node in module.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names |= _free_names(node)         # body, decorators, defaults, annotations, bases
+        else:
+            names |= _statement_loads(node)
+    return names
+
+
+def _module_bound(module: ast.Module) -> set[str]:
+    """Names bound at module level: definitions, imports, and targets of top-level statements."""
+    names = _top_level_names(module)
+    for node in module.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names |= {n.id for n in _walk_here(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return names
+
+
+def _statement_loads(node: ast.AST) -> set[str]:
+    """Names a top-level statement reads (names bound inside its comprehensions and lambdas excluded)."""
+    inner: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.comprehension):
+            inner |= {n.id for n in ast.walk(sub.target) if isinstance(n, ast.Name)}
+        elif isinstance(sub, ast.Lambda):
+            inner |= {a.arg for a in ast.walk(sub.args) if isinstance(a, ast.arg)}
+    return _loads(node) - inner
 
 
 def _top_level_names(module: ast.Module) -> set[str]:
@@ -269,11 +398,27 @@ def _is_main_guard(node: ast.stmt) -> bool:
             and "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test))
 
 
-def _reads_input(node: ast.AST) -> bool:
+def _stdin_aliases(module: ast.AST) -> frozenset[str]:
+    """Names ``from sys import stdin [as ...]`` binds."""
+    return frozenset(a.asname or a.name for n in ast.walk(module) if isinstance(n, ast.ImportFrom)
+                     and n.module == "sys" for a in n.names if a.name == "stdin")
+
+
+def _reads_input(node: ast.AST, stdin: frozenset[str] = frozenset()) -> bool:
+    """Whether ``node`` reads standard input: ``input()``, ``sys.stdin``, ``stdin`` imported from sys (names in
+    ``stdin``), ``open(0)``, ``open('/dev/stdin')``, ``fileinput.input()``."""
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "input":
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if name == "input" and (isinstance(func, ast.Name) or _root_name(func) == "fileinput"):
+                return True
+            if name in ("open", "fdopen") and sub.args and isinstance(sub.args[0], ast.Constant) \
+                    and type(sub.args[0].value) in (int, str) and sub.args[0].value in (0, "/dev/stdin"):
+                return True
+        elif isinstance(sub, ast.Attribute) and sub.attr == "stdin":
             return True
-        if isinstance(sub, ast.Attribute) and sub.attr == "stdin":
+        elif isinstance(sub, ast.Name) and sub.id in stdin:
             return True
     return False
 
@@ -369,18 +514,21 @@ def _function_writes(fn: ast.AST, module_names: set[str]) -> set[str]:
 
 
 def _driver_statements(module: ast.Module, entry: str | None) -> list[ast.stmt]:
-    """The top-level statements that only exercise the code (see the note above)."""
+    """The top-level statements that only exercise the code (see the note above), and those that read a name
+    only such statements bind (``result = f(num)`` after ``num = int(input())`` would raise NameError)."""
     functions = {n.name: n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    defined = set(functions) | {n.name for n in module.body if isinstance(n, ast.ClassDef)} | ({entry} - {None})
+    classes = {n.name for n in module.body if isinstance(n, ast.ClassDef)}
+    defined = set(functions) | classes | ({entry} - {None})
     imported = {(a.asname or a.name).split(".")[0] for n in module.body if isinstance(n, (ast.Import, ast.ImportFrom))
                 for a in n.names}
+    stdin = _stdin_aliases(module)
     module_names = _top_level_names(module) | {n for node in module.body for n in _writes(node, {})}
     function_writes = {name: _function_writes(fn, module_names) for name, fn in functions.items()
                        if name != entry and not any(isinstance(r, ast.Return) and r.value is not None
                                                     for r in _walk_here(fn))}
     function_io = {name for name, fn in functions.items()
-                   if _reads_input(fn) or any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
-                                              and c.func.id in ("input", "exit", "quit") for c in ast.walk(fn))}
+                   if _reads_input(fn, stdin) or any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                                                     and c.func.id in ("input", "exit", "quit") for c in ast.walk(fn))}
 
     def calls(node: ast.AST, names: set[str]) -> bool:
         return any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in names
@@ -388,30 +536,52 @@ def _driver_statements(module: ast.Module, entry: str | None) -> list[ast.stmt]:
 
     drop: list[ast.stmt] = []
     pending: list[ast.stmt] = []                     # kept only if they build state the kept code reads
-    needed: set[str] = set()
+    plain: list[ast.stmt] = []                       # kept unless they read what only dropped code binds
+    definitions_need: set[str] = set()               # what the functions and classes read from module scope
     for node in module.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            needed |= _free_names(node) | {n for d in node.decorator_list for n in _loads(d)}
+            definitions_need |= _free_names(node) | {n for d in node.decorator_list for n in _loads(d)}
             if not isinstance(node, ast.ClassDef):
-                needed |= {n for d in node.args.defaults + node.args.kw_defaults if d for n in _loads(d)}
+                definitions_need |= {n for d in node.args.defaults + node.args.kw_defaults if d for n in _loads(d)}
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
-        elif _is_main_guard(node) or isinstance(node, ast.Assert) or _reads_input(node) or calls(node, function_io):
+        elif _is_main_guard(node) or isinstance(node, ast.Assert) or _reads_input(node, stdin) \
+                or calls(node, function_io):
             drop.append(node)
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)) or (
                 isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant)):
             pending.append(node)
         else:
-            needed |= _loads(node)
-    changed = True
-    while changed:
-        changed = False
-        for node in list(pending):
-            if _writes(node, function_writes) & needed or _configures(node, imported, defined):
-                pending.remove(node)
-                needed |= _loads(node)
-                changed = True
-    return drop + pending
+            plain.append(node)
+    always_bound = set(functions) | classes | imported
+    cut: list[ast.stmt] = []
+    while True:
+        kept = [n for n in plain if n not in cut]
+        needed = definitions_need | {name for n in kept for name in _loads(n)}
+        undecided = [n for n in pending if n not in cut]
+        changed = True
+        while changed:
+            changed = False
+            for node in list(undecided):
+                if _writes(node, function_writes) & needed or _configures(node, imported, defined):
+                    undecided.remove(node)
+                    kept.append(node)
+                    needed |= _loads(node)
+                    changed = True
+        # a name bound only by dropped statements is unbound: what reads it at load time goes too (to a
+        # fixed point), unless it sets up a name the functions read (then it fails either way)
+        bound = always_bound | {name for n in kept for name in _stores(n)}
+        lost = {name for n in drop + undecided + cut for name in _stores(n)} - bound
+        newly = [n for n in kept if _statement_loads(n) & lost and not _writes(n, function_writes) & definitions_need]
+        if not newly:
+            break
+        cut += newly
+    return [n for n in module.body if n in drop or n in undecided or n in cut]
+
+
+def _stores(node: ast.AST) -> set[str]:
+    """Names a top-level statement binds at module level (nested functions and classes not entered)."""
+    return {n.id for n in _walk_here(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
 def _configures(node: ast.stmt, imported: set[str], defined: set[str]) -> bool:
@@ -439,7 +609,7 @@ def _complete_program(task: Task, code: str) -> str:
         drop.update(range(node.lineno - 1, node.end_lineno))
     body = "\n".join(line for i, line in enumerate(lines) if i not in drop).rstrip() + "\n" if drop else code
     preamble = _missing_preamble(task, _parses(body))
-    return (preamble + "\n\n\n" + body) if preamble else body
+    return _insert_after_header(body, preamble, "\n\n\n") if preamble else body
 
 
 def _missing_preamble(task: Task, module: ast.Module | None) -> str:
@@ -474,20 +644,132 @@ def _missing_preamble(task: Task, module: ast.Module | None) -> str:
 def _python_program(task: Task, raw: str, style: str, prompt: str) -> Extraction:
     """A whole stdin/stdout program (APPS, RunBugRun)."""
     if style == "completion" and not raw.lstrip().startswith(("```", "~~~")):
-        completion = raw.split("```")[0]
+        completion = _cut_at_markers(raw.split("```")[0], _section_markers(task, prompt))
         code = longest_parseable_prefix(completion)
         if code is not None and _has_code(_parses(code)):
             return Extraction("ok", code=code, detail="completion")
     blocks = _python_blocks(raw)
-    candidates = [c for c in (_parseable(b.code) for b in blocks) if c and _has_code(_parses(c))]
+    candidates = [(i, c) for i, c in enumerate(_parseable(b.code) for b in blocks) if c and _has_code(_parses(c))]
+    if template_kind(task) == "refinement" and len(candidates) > 1:
+        # the buggy program quoted back (before or after the fix) is not the answer, unless it is all there is
+        source = _python_tokens(task.prompt)
+        fixes = [(i, c) for i, c in candidates if _python_tokens(blocks[i].code) != source]
+        candidates = fixes or candidates
     if candidates:
-        reading = [c for c in candidates if _reads_input(_parses(c))]
-        chosen = reading[-1] if reading else candidates[-1]
-        return Extraction("ok", code=chosen, detail=f"fenced block {candidates.index(chosen) + 1} of {len(blocks)}")
+        i, chosen = _choose_program(candidates, str(task.metadata.get("prelude") or ""))
+        return Extraction("ok", code=chosen, detail=f"fenced block {i + 1} of {len(blocks)}")
     span = longest_parseable_span(raw)
     if span is not None:
         return Extraction("ok", code=span, detail="unfenced code")
     return Extraction("no_code_extracted", detail="no Python program found")
+
+
+def _python_tokens(code: str) -> tuple:
+    """``code`` with layout and comments normalised away (indentation depth and string contents kept: in Python
+    a fix can be an indent or a space in a literal); its stripped non-blank lines when it does not tokenize."""
+    try:
+        return tuple((tok.type, "" if tok.type in (tokenize.INDENT, tokenize.DEDENT) else tok.string)
+                     for tok in tokenize.generate_tokens(io.StringIO(code.strip() + "\n").readline)
+                     if tok.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return tuple(line.strip() for line in code.splitlines() if line.strip())
+
+
+def _choose_program(candidates: list[tuple[int, str]], prelude: str) -> tuple[int, str]:
+    """The last block that reads input, is a complete program (defines what it calls) and is no test harness
+    (``sys.stdin = io.StringIO(...)``); failing that the last such one that reads input, the last complete
+    one, the last reading one (a harness), the last one."""
+    given = _prelude_names(prelude)
+    traits = []                                      # (index, code, reads, complete, harness)
+    for i, code in candidates:
+        module = _parses(code)
+        harness = any(isinstance(n, ast.Attribute) and n.attr == "stdin" and isinstance(n.ctx, ast.Store)
+                      for n in ast.walk(module))
+        traits.append((i, code, _reads_input(module, _stdin_aliases(module)), _is_complete(module, given), harness))
+    for test in (lambda t: t[2] and t[3] and not t[4], lambda t: t[2] and not t[4], lambda t: t[3] and not t[4],
+                 lambda t: t[2]):
+        tier = [t for t in traits if test(t)]
+        if tier:
+            return tier[-1][0], tier[-1][1]
+    return candidates[-1]
+
+
+def _is_complete(module: ast.Module, given: frozenset[str]) -> bool:
+    """Whether every plain name ``module`` calls is a builtin, given (by the prelude) or bound in it (a block
+    calling ``main()`` or ``solve(3)`` it does not define is an example or a harness, not the program)."""
+    if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(module)):
+        return True
+    bound = set(given) | _BUILTINS
+    called = set()
+    for n in ast.walk(module):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(n.name)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            bound.add(n.id)
+        elif isinstance(n, ast.arg):
+            bound.add(n.arg)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in n.names}
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+            called.add(n.func.id)
+    return called <= bound
+
+
+@lru_cache(maxsize=8)
+def _prelude_names(prelude: str) -> frozenset[str]:
+    """Names the benchmark's header binds, with those of its ``from <stdlib module> import *`` lines."""
+    module = _parses(prelude) if prelude else None
+    if module is None:
+        return frozenset()
+    names = _top_level_names(module) - {"*"}
+    for node in module.body:
+        if isinstance(node, ast.ImportFrom) and node.module and any(a.name == "*" for a in node.names):
+            try:
+                imported = importlib.import_module(node.module)
+            except Exception:            # noqa: BLE001 - an unknown module binds nothing we can name
+                continue
+            names |= set(getattr(imported, "__all__", None) or [n for n in dir(imported) if not n.startswith("_")])
+    return frozenset(names)
+
+
+_MARKER_FIELDS = {"comment", "language", "language_name", "source_language", "source_language_name", "fence",
+                  "source_fence"}
+
+
+def _section_markers(task: Task, prompt: str) -> list[str]:
+    """The section lines of the task's built-in completion template (``# Buggy Python:``, ``# Fixed Python:``):
+    lines made only of labels, not of the task's text; with ``prompt`` given, those it holds."""
+    template = BUILTIN.get((template_kind(task), "completion"))
+    if template is None:
+        return []
+    values = fields_for(task)
+    markers = []
+    for line in template.user.splitlines():
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(line) if name is not None}
+            text = line.format(**values).strip() if fields <= _MARKER_FIELDS else ""
+        except (KeyError, IndexError, ValueError):
+            continue
+        if text and (not prompt or text in prompt):
+            markers.append(text)
+    return markers
+
+
+def _cut_at_markers(completion: str, markers: list[str]) -> str:
+    """The completion up to the first template section marker after its start (the model going on with
+    ``# Buggy Python:`` and another program); marker lines it opens with are skipped."""
+    if not markers:
+        return completion
+    lines = completion.splitlines(keepends=True)
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or lines[start].strip() in markers):
+        start += 1
+    if not any(line.strip() in markers for line in lines[:start]):
+        start = 0
+    for k in range(start, len(lines)):
+        if any(lines[k].lstrip().startswith(m) for m in markers):
+            return "".join(lines[start:k])
+    return "".join(lines[start:])
 
 
 # ---------------------------------------------------------------- Java / C#
@@ -650,11 +932,18 @@ def _brace_language(task: Task, raw: str) -> Extraction:
     tagged = [b for b in blocks if b.tag in tags]
     untagged = [b for b in blocks if b.tag in ("", "text", "code")
                 and (task.kind != "translation" or _NORM.sub("", b.code) != source)]
+    found = []
     for group, what in ((tagged, f"{language} block"), (untagged, "untagged block")):
         for block in reversed(group):
             code = _brace_code(block.code) or (block.code.strip() if "{" in block.code else None)
             if code:
-                return Extraction("ok", code=code, detail=what)
+                found.append((code, what, _NORM.sub("", block.code) == source))
+    if found:
+        # refinement: the buggy code quoted back (before or after the fix) is not the answer, unless it is
+        # all the blocks hold
+        fixes = [f for f in found if not f[2]] if task.kind == "refinement" else found
+        code, what, _ = (fixes or found)[0]
+        return Extraction("ok", code=code, detail=what)
     if blocks and not tagged and not untagged:
         other = [b for b in blocks if b.tag]
         if other:
@@ -683,6 +972,8 @@ _FLIP = {"yes": "no", "no": "yes"}
 _LEAD = re.compile(r"[\s*_#>\"'`(\[]*(?:(?:final\s+)?(?:answer|verdict)[ \t]*[:\-][\s*_\"'`]*)?"
                    r"(?P<neg>not\s+)?(?P<word>yes|no|vulnerable|exploitable|insecure|unsafe|safe|secure)\b"
                    r"(?:(?P<end>[ \t\r*_\"'`]*(?:\n|[^\w\s]|$))|[ \t]+(?P<next>[\w']+))?")
+# "Vulnerable: No", "Vulnerable? No.", "Safe - yes", "Contains a vulnerability: No": the Yes/No answers the heading
+_ANSWERED = re.compile(r"[ \t*_\"'`]*[:?\-][ \t*_\"'`]*(?P<ans>yes|no)\b(?=[ \t\r*_\"'`)\]]*(?:\n|[^\w\s]|$))")
 _VERDICT_FOLLOWERS = {"to", "because", "since", "as", "due"}       # "Vulnerable to path traversal ..."
 _WEAK_FOLLOWERS = {"it", "it's", "its", "the", "this", "that", "there", "i", "we"}  # "Yes it is", "No the ..."
 _MARKER = re.compile(r"\b(?:final\s+)?(?:answer|verdict|conclusion|classification|label)(?:[ \t]+is)?[ \t]*"
@@ -706,6 +997,8 @@ _HYPOTHETICAL = {"would", "could", "should", "might", "may", "can", "if", "unles
 _CLAUSE_BREAK = re.compile(r"[.;:!?,()\[\]\n]|\b(?:and|but|so|because|since|which|therefore|thus|hence|as|while|"
                            r"although|though|whereas|however|then|meaning|thereby|where|when|or)\b")
 _WORD = re.compile(r"[a-z']+")
+_COORDINATED = re.compile(r"\b(?:but|yet|and)\s+(?:(?:still|also)\s+)?$")
+_PREDICATIVE = re.compile(r"\s*(?:[^\w\s]|$|(?:to|against|from|because|since|as|due|in|when|if)\b)")
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
@@ -741,6 +1034,10 @@ def _verdict_phrases(text: str) -> tuple[list[str], list[str]]:
     strong: list[str] = []
     weak: list[str] = []
     for m in _HAS_VULN.finditer(text):
+        answered = _ANSWERED.match(text, m.end())
+        if answered and m.group("det") != "no":
+            strong.append(answered.group("ans"))       # "Contains a vulnerability: No", "... vulnerability? Yes"
+            continue
         if _in_question(text, m.start()):
             continue
         polarity = "no" if m.group("det") == "no" else _qualified("yes", _clause_words(text, m.start(), 4))
@@ -755,7 +1052,10 @@ def _verdict_phrases(text: str) -> tuple[list[str], list[str]]:
         before = _clause_words(text, m.start())
         standalone = not before and re.match(r"\s*(?:[^\w\s]|$)", text[m.end():]) is not None
         near = before[-4:]
-        if not (standalone or (near and near[-1] in _NEGATION)
+        # "is safe from SQL injection but vulnerable to XSS": a second predicate of the same subject
+        coordinated = not [w for w in before if w not in ("still", "also")] and _COORDINATED.search(
+            text, max(0, m.start() - 40), m.start()) is not None and _PREDICATIVE.match(text, m.end()) is not None
+        if not (standalone or coordinated or (near and near[-1] in _NEGATION)
                 or any(w in _COPULA or w.endswith("'s") for w in near)):
             continue                                              # "an unsafe call", "vulnerable code"
         polarity = _qualified(_POLARITY[m.group(1)], before)
@@ -773,8 +1073,12 @@ def _extract_label(raw: str) -> Extraction:
     if lead and (lead.group("end") is not None or (
             lead.group("word") not in ("yes", "no") and lead.group("next") in _VERDICT_FOLLOWERS)):
         label = _POLARITY[lead.group("word")]
+        label = _FLIP[label] if lead.group("neg") else label
+        answered = _ANSWERED.match(norm, lead.end("word")) if lead.group("word") not in ("yes", "no") else None
+        if answered and answered.group("ans") == "no":
+            label = _FLIP[label]                      # "Vulnerable: No" -> no, "Safe: No" -> yes
         if not _UNDECIDED.search(text[:200]):
-            return Extraction("ok", label=_FLIP[label] if lead.group("neg") else label, detail="leading answer")
+            return Extraction("ok", label=label, detail="leading answer")
     if _UNDECIDED.search(text):
         return Extraction("undecided", detail="model could not decide")
     marked = set()

@@ -171,7 +171,7 @@ def test_stdio_program_prefers_the_block_that_reads_input():
 def test_runbugrun_fix_in_completion_style():
     task = stdio_task(benchmark="runbugrun", metadata={"prompt_kind": "refinement"})
     got = extract_answer(task, "n = int(input())\nprint(n * 2)\n# Buggy Python:\nprint(", style="completion")
-    assert got.status == "ok" and got.code == "n = int(input())\nprint(n * 2)\n# Buggy Python:\n"
+    assert got.status == "ok" and got.code == "n = int(input())\nprint(n * 2)\n"       # cut at the template's marker
 
 
 def code_task(kind: str, language: str, prompt: str) -> Task:
@@ -580,3 +580,330 @@ def test_a_main_function_that_reads_input_is_not_called():
            "    print(mean_of(list(map(int, xs))))\n\nmain()\n```")
     got = extract_answer(fn_task(), raw)
     assert got.status == "ok" and "\nmain()" not in got.code and run_mean(got.code) == 2.0
+
+
+# ---------------------------------------------------------------- regressions (extraction audit)
+
+def _load_error(code: str) -> str | None:
+    """What running ``code`` as a module (no stdin, output discarded) raises, or None."""
+    import contextlib
+    import io
+
+    namespace: dict = {"__name__": "__main__"}
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(code, "<answer>", "exec", dont_inherit=True), namespace)  # noqa: S102
+    except BaseException as exc:  # noqa: BLE001 - reported to the test
+        return repr(exc)
+    return None
+
+
+SUPER_SIZE_ANSWER = textwrap.dedent('''\
+    Here is the function, followed by code that reads the number from standard input:
+
+    ```python
+    def super_size(num):
+        digits = sorted(str(num), reverse=True)
+        return int("".join(digits))
+
+    seen = {}
+
+    # Taking input from standard input
+    num = int(input())
+    width = len(str(num))
+    padded = str(num).zfill(width + 1)
+    # Calling the function with the input parameter
+    result = super_size(num)
+    # Printing the output of the function
+    print(result)
+    ```
+    ''')
+
+
+def test_statements_reading_names_bound_by_dropped_input_go_too(shared_data):
+    """APPS call-based: ``num = int(input())`` is dropped, so ``result = super_size(num)`` (and what reads
+    ``width``) must go too; it raised NameError when the program was loaded."""
+    task = {t.task_id: t for t in load_tasks("apps", data_dir=shared_data, split="mapcoder150")}["mapcoder150/4465"]
+    got = extract_answer(task, SUPER_SIZE_ANSWER)
+    assert got.status == "ok"
+    for gone in ("input()", "result = super_size", "width =", "padded =", "print("):
+        assert gone not in got.code, gone
+    assert "seen = {}" in got.code
+    namespace: dict = {}
+    assert _load_error(got.code) is None
+    exec(got.code, namespace)  # noqa: S102 - test programs written here
+    assert namespace["super_size"](2017) == 7210
+
+
+def test_state_the_function_reads_is_kept_even_after_dropped_input():
+    raw = textwrap.dedent('''\
+        ```python
+        SCALE = 1
+        n = int(input())
+        offset = n * 0
+        shifted = offset + 1
+        label = "mean"
+
+        def mean_of(xs):
+            return SCALE * sum(xs) / len(xs)
+
+        print(label, mean_of([n]))
+        ```
+        ''')
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok"
+    assert "SCALE = 1" in got.code and 'label = "mean"' in got.code
+    assert "offset" not in got.code and "shifted" not in got.code and "input()" not in got.code
+    assert _load_error(got.code) is None and run_mean(got.code) == 2.0
+
+
+LOAD_ALL = r'''
+import contextlib, io, json, signal, sys
+programs = json.load(sys.stdin)
+sys.stdin = io.StringIO("")
+failed = {}
+for key, code in programs.items():
+    signal.alarm(10)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(code, key, "exec", dont_inherit=True), {"__name__": "__main__"})
+    except BaseException as exc:
+        failed[key] = repr(exc)[:200]
+    finally:
+        signal.alarm(0)
+print(json.dumps(failed))
+'''
+
+
+def test_real_apps_call_based_extractions_load(shared_data):
+    """MapCoder's ChatGPT/GPT-4 APPS answers for call-based tasks: every extracted program loads (13 of 80
+    raised NameError: a kept ``result = f(num)`` after the dropped ``num = int(input())``)."""
+    tasks = {t.task_id: t for t in load_tasks("apps", data_dir=shared_data, split="mapcoder150")}
+    programs = {}
+    for rel in ("ChatGPT/APPS/ChatGPT-Direct-APPS-Python3-0-1.jsonl",
+                "GPT4/APPS/GPT4-Turbo-Direct-APPS-Python3-0-1.jsonl"):
+        for row in _rows(shared_data, rel):
+            task = tasks[f"mapcoder150/{row['id']}"]
+            if not task.entry_point:
+                continue
+            got = extract_answer(task, row["responses"][-1])
+            if got.status == "ok":
+                programs[f"{rel.split('/')[0]} {row['id']}"] = got.code
+    assert len(programs) >= 80
+    for key in ("ChatGPT 4465", "ChatGPT 1613", "GPT4 3478", "GPT4 1660"):
+        assert key in programs
+    proc = subprocess.run([sys.executable, "-c", LOAD_ALL], input=json.dumps(programs), capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == {}
+
+
+def test_future_import_stays_first_when_the_prompt_preamble_is_added():
+    raw = ("```python\nfrom __future__ import annotations\n\n\ndef mean_of(xs: List[int]) -> float:\n"
+           "    return helper_sum(xs) / len(xs)\n```")
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok" and got.code.startswith("from __future__ import annotations\n")
+    assert "def helper_sum" in got.code and run_mean(got.code) == 2.0
+    documented = ('```python\n"""Mean of a list."""\nfrom __future__ import annotations\n\n'
+                  "def mean_of(xs: List[int]) -> float:\n    return helper_sum(xs) / len(xs)\n```")
+    got = extract_answer(fn_task(), documented)
+    assert got.status == "ok" and got.code.startswith('"""Mean of a list."""\nfrom __future__ import annotations\n')
+    assert run_mean(got.code) == 2.0
+
+
+def test_future_import_stays_first_with_helpers_from_another_block():
+    raw = ("A helper:\n```python\ndef _total(xs: list[int]) -> int:\n    return sum(xs)\n```\nThe function:\n"
+           "```python\nfrom __future__ import annotations\n\ndef mean_of(xs: list[int]) -> float:\n"
+           "    return _total(xs) / len(xs)\n```")
+    got = extract_answer(fn_task(starter_code="", prompt="Write mean_of(xs)."), raw)
+    assert got.status == "ok" and got.code.startswith("from __future__ import annotations\n")
+    assert run_mean(got.code) == 2.0
+
+
+def test_future_import_stays_first_after_the_apps_header(shared_data):
+    task = {t.task_id: t for t in load_tasks("apps", data_dir=shared_data, split="train")}["train/0001"]
+    raw = ("```python\nfrom __future__ import annotations\nimport sys\n\n\ndef main() -> None:\n"
+           "    n = int(sys.stdin.readline())\n    print(n + 1)\n\n\nmain()\n```")
+    got = extract_answer(task, raw)
+    assert got.status == "ok" and got.code.startswith("from __future__ import annotations\n")
+    assert task.metadata["prelude"] in got.code
+    compile(got.code, "<answer>", "exec", dont_inherit=True)
+
+
+@pytest.mark.parametrize("raw", [
+    # parses, but the compiler rejects it: it would fail when loaded
+    "```python\nn = int(input())\nif n == 0:\n    print(0)\n    return\nprint(n * 2)\n```",
+    "```python\nimport sys\nfrom __future__ import annotations\nprint(int(sys.stdin.readline()) * 2)\n```",
+])
+def test_code_that_does_not_compile_is_no_answer(raw):
+    got = extract_answer(stdio_task(), raw)
+    assert got.status == "no_code_extracted" and "does not compile" in got.detail
+
+
+def test_helpers_from_other_blocks_bring_what_they_need():
+    raw = textwrap.dedent('''\
+        First the helpers:
+
+        ```python
+        import asyncio
+        import math
+        from statistics import fmean as _fmean
+
+        PRECISION = 6
+        TOLERANCE = 10 ** -PRECISION
+
+
+        def _rounded(x):
+            return round(x, PRECISION)
+
+
+        def safe_mean(xs):
+            if not xs:
+                return math.nan
+            assert abs(_fmean(xs) - sum(xs) / len(xs)) < TOLERANCE
+            return _rounded(sum(xs) / len(xs))
+
+
+        async def _mean_later(xs):
+            await asyncio.sleep(0)
+            return safe_mean(xs)
+        ```
+
+        Now the function itself:
+
+        ```python
+        def mean_of(xs):
+            return asyncio.run(_mean_later(xs))
+        ```
+
+        Example:
+
+        ```python
+        sum = 0
+        for x in [1, 2, 3]:
+            sum += x
+        print(mean_of([1, 2, 3]))
+        ```
+        ''')
+    got = extract_answer(fn_task(starter_code="", prompt="Write mean_of(xs)."), raw)
+    assert got.status == "ok"
+    for needed in ("import asyncio", "import math", "fmean as _fmean", "PRECISION = 6", "TOLERANCE =",
+                   "def _rounded", "def safe_mean", "async def _mean_later"):
+        assert needed in got.code, needed
+    assert "sum = 0" not in got.code and "print(" not in got.code
+    assert run_mean(got.code) == 2.0
+
+
+@pytest.mark.parametrize("raw, program", [
+    ("```python\nn = int(open(0).read())\nprint(-n)\n```\nFor the input\n```\n1\n```\nthe output is\n```\n-1\n```",
+     "n = int(open(0).read())\nprint(-n)\n"),
+    ("```python\ndata = open('/dev/stdin').read().split()\nprint(-int(data[0]) * 2)\n```\nOutput for `3`:\n"
+     "```\n-6\n```", "data = open('/dev/stdin').read().split()\nprint(-int(data[0]) * 2)\n"),
+    ("```python\nfrom sys import stdin\n\nn = int(stdin.readline())\nprint(n * 2)\n```\nExample:\n```python\n"
+     "print(solve(3))  # 6\n```", "from sys import stdin\n\nn = int(stdin.readline())\nprint(n * 2)\n"),
+    ("```python\ndef main():\n    print(sum(map(int, input().split())))\n\nmain()\n```\nTo test it:\n```python\n"
+     "import io, sys\nsys.stdin = io.StringIO('2 3')\nmain()\n```",
+     "def main():\n    print(sum(map(int, input().split())))\n\nmain()\n"),
+    ("```python\ndef main():\n    print(sum(map(int, input().split())))\n\nmain()\n```\nThe same with a test input:\n"
+     "```python\nimport io, sys\nsys.stdin = io.StringIO('2 3')\n\ndef main():\n"
+     "    print(sum(map(int, input().split())))\n\nmain()\n```",
+     "def main():\n    print(sum(map(int, input().split())))\n\nmain()\n"),
+])
+def test_stdio_program_is_the_complete_program_that_reads_input(raw, program):
+    got = extract_answer(stdio_task(), raw)
+    assert (got.status, got.code) == ("ok", program)
+
+
+def test_stdin_imported_from_sys_is_driver_code_in_function_tasks():
+    raw = ("```python\nfrom sys import stdin\n\ndef mean_of(xs):\n    return sum(xs) / len(xs)\n\n"
+           "xs = list(map(int, stdin.readline().split()))\nprint(mean_of(xs))\n```")
+    got = extract_answer(fn_task(), raw)
+    assert got.status == "ok" and "readline" not in got.code and run_mean(got.code) == 2.0
+
+
+@pytest.mark.parametrize("raw, label", [
+    ("Vulnerable: No", "no"),
+    ("**Vulnerable:** No", "no"),
+    ("Vulnerable? No.", "no"),
+    ("Vulnerable - No, the path is checked against the base directory.", "no"),
+    ("Vulnerable: Yes", "yes"),
+    ("Contains a vulnerability: No", "no"),
+    ("**Contains a vulnerability:** Yes\n\nThe query is built with an f-string.", "yes"),
+    ("Safe: No", "yes"),
+    ("Safe: Yes", "no"),
+    ("Secure? No. The command string is passed to the shell.", "yes"),
+    ("The function is safe from SQL injection but vulnerable to XSS.", "yes"),
+    ("The function is safe from SQL injection but still vulnerable to XSS because the name is echoed.", "yes"),
+    ("Vulnerable: no user input reaches the query unescaped.", "yes"),   # "no" opens a sentence, not an answer
+    ("There is a vulnerability: no bounds check on `idx`.", "yes"),
+])
+def test_sven_headed_answers(raw, label):
+    task = Task("sven", "1", "t", "classification", "python", "vulnerability_detection", "def f(): pass", "yes")
+    got = extract_answer(task, raw)
+    assert (got.status, got.label) == ("ok", label), got.detail
+
+
+def test_refinement_skips_the_echoed_buggy_code():
+    buggy = "private TYPE_1 getType ( TYPE_2 VAR_1 ) { return new TYPE_1 ( VAR_1 ) ; }"
+    fixed = ("private TYPE_1 getType ( TYPE_2 VAR_1 ) { TYPE_3 VAR_2 = new TYPE_3 ( STRING_1 ) ; "
+             "return new TYPE_1 ( VAR_2 ) ; }")
+    task = code_task("refinement", "java", buggy)
+    after = extract_answer(task, f"```java\n{fixed}\n```\nBefore, the code was:\n```java\n{buggy}\n```")
+    assert (after.status, after.code) == ("ok", fixed)
+    reformatted = buggy.replace(" ( ", "(").replace(" ; ", ";")
+    echoed = extract_answer(task, f"Fixed:\n```java\n{fixed}\n```\nOriginal:\n```\n{reformatted}\n```")
+    assert echoed.code == fixed
+    only = extract_answer(task, f"I see no bug:\n```java\n{buggy}\n```")
+    assert (only.status, only.code) == ("ok", buggy)
+
+
+def test_runbugrun_skips_the_echoed_buggy_program():
+    buggy = 'a, b = map(int, input().split())\nif a < b:\n    print("a<b")\nelse:\n    print("a==b")'
+    fixed = ('a, b = map(int, input().split())\nif a < b:\n    print("a < b")\nelif a > b:\n    print("a > b")\n'
+             'else:\n    print("a == b")')
+    task = stdio_task(benchmark="runbugrun", prompt=buggy, metadata={"prompt_kind": "refinement"})
+    raw = f"The fix:\n```python\n{fixed}\n```\nFor comparison, the original program:\n```python\n{buggy}\n```"
+    got = extract_answer(task, raw)
+    assert (got.status, got.code) == ("ok", fixed + "\n")
+    # a fix that changes only spaces inside a string literal is still a fix, not an echo
+    spaced = buggy.replace('"a<b"', '"a < b"')
+    got = extract_answer(task, f"```python\n{spaced}\n```\nwas:\n```python\n{buggy}\n```")
+    assert got.code == spaced + "\n"
+    echoed_only = extract_answer(task, f"```python\n{buggy}\n```")
+    assert echoed_only.code == buggy + "\n"
+
+
+def test_completion_with_an_inner_helper_named_like_the_entry_point(shared_data):
+    """HumanEval/55: an indented ``def fib`` inside the body is no re-definition of the signature."""
+    from benchmarks import render_prompt
+
+    task = {t.task_id: t for t in load_tasks("humaneval", data_dir=shared_data)}["HumanEval/55"]
+    completion = ("    from functools import lru_cache\n\n    @lru_cache(None)\n    def fib(k):\n"
+                  "        return k if k < 2 else fib(k - 1) + fib(k - 2)\n\n    return fib(n)\n")
+    got = extract_answer(task, completion, style="completion", prompt=render_prompt(task, style="completion").text)
+    assert got.status == "ok" and got.detail == "prompt + completion"
+    namespace: dict = {}
+    exec(got.code, namespace)  # noqa: S102 - test programs written here
+    assert namespace["fib"](10) == 55
+    repeated = extract_answer(task, "async def fib(n: int):\n    return n\n", style="completion")
+    assert repeated.status == "ok" and repeated.detail == "completion repeats the signature"
+
+
+def test_runbugrun_completion_stops_at_the_templates_section_markers():
+    from benchmarks import render_prompt
+
+    buggy = "n = int(input())\nprint(n + 2)"
+    task = stdio_task(benchmark="runbugrun", prompt=buggy, metadata={"prompt_kind": "refinement"})
+    prompt = render_prompt(task, style="completion").text
+    assert "# Buggy Python:" in prompt and "# Fixed Python:" in prompt
+    completion = ("n = int(input())\n# Fixed: double instead of adding two\nprint(n * 2)\n\n"
+                  "# Buggy Python:\nx = int(input())\nprint(x - 1)\n# Fixed Python:\nx = int(input())\nprint(x + 1)\n")
+    got = extract_answer(task, completion, style="completion", prompt=prompt)
+    assert got.status == "ok"
+    assert got.code == "n = int(input())\n# Fixed: double instead of adding two\nprint(n * 2)\n"
+    opened = extract_answer(task, "# Fixed Python:\nn = int(input())\nprint(n * 2)\n# Buggy Python:\nprint(",
+                            style="completion", prompt=prompt)
+    assert opened.code == "n = int(input())\nprint(n * 2)\n"
+    # APPS's completion template has no such sections: the same line there is just a comment
+    apps = extract_answer(stdio_task(), "n = int(input())\n# Fixed Python:\nprint(n * 2)\n", style="completion")
+    assert apps.code == "n = int(input())\n# Fixed Python:\nprint(n * 2)\n"
