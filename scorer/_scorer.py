@@ -214,6 +214,19 @@ class Scorer:
         wrong = "assertion_failed" if plan.case.kind == "assert" else "wrong_output"
         if plan.mode == "exec":
             return _Outcome(True)
+        if plan.mode == "assert_host":
+            value = from_sandbox(res.value)
+            if not (isinstance(value, tuple) and len(value) == plan.rhs.operands):
+                return _Outcome(False, wrong, "tampered: the assertion's values did not come back")
+            # a value the codec cannot carry is truthy (it is not None) and equal to nothing:
+            # `assert check_str("x")` on a re.Match passes as upstream, while an object whose
+            # __eq__, __sub__ or __bool__ would say yes gains nothing a plain value could not
+            ops = tuple(_Uncomparable(v) if _has_opaque(v) else v for v in value)
+            try:
+                ok = plan.rhs(ops)
+            except Exception as exc:  # noqa: BLE001 - e.g. abs() of a str: the program's answer
+                return _Outcome(False, "runtime_error", f"{type(exc).__name__}: {_short(exc)}")
+            return _Outcome(ok, None if ok else wrong, "" if ok else _got(value[0] if len(value) == 1 else value))
         if plan.mode in ("assert_eq", "assert_eq_pair"):
             value = from_sandbox(res.value)
             if _has_opaque(value):
@@ -825,6 +838,23 @@ class _FailureWatch:
             return False
         finally:
             self.cursors[g] = i
+
+
+class _Uncomparable:
+    """An operand the codec could not carry, in a host-evaluated assertion."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return _short(self.value)
 
 
 def _undecided(plan: PlannedTest, res: TestResult) -> bool:

@@ -34,7 +34,7 @@ def sandbox(request):
 @pytest.fixture(scope="module")
 def tasks(shared_data):
     return {b: {t.task_id: t for t in load_tasks(b, data_dir=shared_data)}
-            for b in ("mbpp-sanitized", "humaneval-plus")}
+            for b in ("mbpp-sanitized", "humaneval-plus", "humaneval")}
 
 
 def _both(sandbox, task, code, **kw):
@@ -97,3 +97,24 @@ def test_fast_fail_names_the_real_failure(sandbox, tasks):
     default, fast = _both(sandbox, task, "def is_not_prime(n):\n    return 5\n")
     assert default.error_type == fast.error_type == "assertion_failed"
     assert fast.stderr_tail and "got 5" in fast.stderr_tail
+
+
+def test_a_program_cannot_answer_for_the_assertion(sandbox, tasks):
+    """The part of an assertion around the program's calls runs here, with the real builtins:
+    shadowing `set`, or an answer whose `__sub__`/`__bool__` says yes, decided it before."""
+    shadow = "def set(*a):\n    return 0\ndef similar_elements(a, b):\n    return None\n"
+    for r in _both(sandbox, tasks["mbpp-sanitized"]["2"], shadow):
+        assert r.pass_hidden is False and r.hidden_passed == 0, r
+    near = ("class Near:\n    def __sub__(self, o):\n        return 0\n    __rsub__ = __sub__\n"
+            "    def __eq__(self, o):\n        return True\n    __hash__ = object.__hash__\n"
+            "def truncate_number(number):\n    return Near()\n")
+    for r in _both(sandbox, tasks["humaneval"]["HumanEval/2"], near):    # abs(candidate(x) - y) < 1e-6
+        assert r.pass_hidden is False and r.hidden_passed == 0, r
+    truthy = ("class Yes:\n    def __bool__(self):\n        return True\n"
+              "def below_threshold(l, t):\n    return Yes()\n")
+    for r in _both(sandbox, tasks["humaneval"]["HumanEval/52"], truthy):  # assert candidate(...)
+        assert r.pass_hidden is False, r
+    # the same assertions still pass a right answer given as a plain value
+    for task in (tasks["mbpp-sanitized"]["2"], tasks["humaneval"]["HumanEval/2"], tasks["humaneval"]["HumanEval/52"]):
+        for r in _both(sandbox, task, task.reference + "\n# a copy\n"):
+            assert r.pass_hidden is True, (task.task_id, r)
