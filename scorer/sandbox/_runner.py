@@ -76,6 +76,9 @@ _MAX_REPORT = 64 << 20          # child -> runner report frames
 _TAIL = 4096                    # chars of stdout/stderr kept for exec/eval tests
 _CTL_FD, _RES_FD, _SCRATCH_FD, _PROC_FD = 3, 4, 5, 6
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_LOAD_FLOOR_S = 10.0            # loading the program: see Runner._load_limit
+_LOAD_SLACK_S = 10.0            # ... and Runner.run_job (within the host's 15 s of slack)
+_RLIMIT_MSGQUEUE = getattr(resource, "RLIMIT_MSGQUEUE", None)     # (Linux)
 
 
 # --------------------------------------------------------------------------- value codec
@@ -405,6 +408,21 @@ _SETUP_CODE_MAX = 16
 _ENV_FAST = ""  # the encoding of os.environ's bytes keys, when the fast path applies
 
 
+def _std_stream(fd, mode):
+    """A text stream on fd 0, 1 or 2 built as the interpreter builds sys.stdin/stdout/stderr
+    (FileIO -> Buffered* -> TextIOWrapper) and with the same attributes: ``mode`` "r"/"w",
+    ``name`` "<stdin>"/"<stdout>"/"<stderr>", ``buffer``, ``fileno()``. Programs look at them:
+    PyRival's FastIO template (``"r" not in file.mode``) is in countless contest solutions.
+    It never closes its fd."""
+    raw = io.FileIO(fd, mode, closefd=False)
+    raw.name = ("<stdin>", "<stdout>", "<stderr>")[fd]
+    buf = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
+    s = io.TextIOWrapper(buf, encoding="utf-8", errors="replace" if mode == "r" else "backslashreplace",
+                         line_buffering=fd == 2)
+    s.mode = mode               # (an instance attribute, as CPython sets it on its own)
+    return s
+
+
 def _make_std():
     """Text streams on fds 1 and 2 for the children, built once in the runner while fds 1/2
     are pipes (as in a child), so a child only assigns them."""
@@ -413,10 +431,7 @@ def _make_std():
     try:
         os.dup2(w, 1)
         os.dup2(w, 2)
-        _STD[:] = [io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
-                                    errors="backslashreplace"),
-                   io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
-                                    errors="backslashreplace", line_buffering=True)]
+        _STD[:] = [_std_stream(1, "w"), _std_stream(2, "w")]
     finally:
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
@@ -516,7 +531,12 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
                      (resource.RLIMIT_NPROC, int(limits["max_procs"]) + int(job.get("nproc_base", 0))),
                      (resource.RLIMIT_FSIZE, int(limits["file_size_mb"]) * mb),
                      (resource.RLIMIT_CORE, 0),
-                     (resource.RLIMIT_NOFILE, 256)):
+                     (resource.RLIMIT_NOFILE, 256),
+                     # no POSIX message queue can be created: one would outlive the job in
+                     # the sandbox's IPC namespace (/dev/mqueue) and carry data to the next
+                     (_RLIMIT_MSGQUEUE, 0)):
+        if res is None:
+            continue
         try:
             hard = _HARD[res] if res in _HARD else resource.getrlimit(res)[1]
             if hard != resource.RLIM_INFINITY:
@@ -534,24 +554,21 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
     _AssertionError, _SystemExit, _MemoryError = AssertionError, SystemExit, MemoryError
     _SyntaxError, _BaseException, _str, _type, _len = SyntaxError, BaseException, str, type, len
     _memfd = getattr(os, "memfd_create", None)
-    _dup2, _lseek = os.dup2, os.lseek
-    _TextIOWrapper, _FileIO, _ModuleType = io.TextIOWrapper, io.FileIO, types.ModuleType
+    _dup2, _lseek, _fcntl, _F_DUPFD = os.dup2, os.lseek, fcntl.fcntl, fcntl.F_DUPFD_CLOEXEC
+    _stream, _ModuleType = _std_stream, types.ModuleType
+    _collect, _freeze = gc.collect, gc.freeze
     _modules = sys.modules
+    # The capture pipes of fds 1/2 once more (close-on-exec): each stdio test gets them back
+    # on fds 1/2, whatever the test before did there (os.close(1), a file dup2-ed onto 2).
+    _pipes = ((1, os.dup(1)), (2, os.dup(2)))
 
-    def _out_streams():
-        if _STD:
-            sys.stdout, sys.stderr = _STD
-        else:
-            sys.stdout = _TextIOWrapper(_FileIO(1, "w", closefd=False), encoding="utf-8",
-                                        errors="backslashreplace")
-            sys.stderr = _TextIOWrapper(_FileIO(2, "w", closefd=False), encoding="utf-8",
-                                        errors="backslashreplace", line_buffering=True)
-        return sys.stdout, sys.stderr
-
-    std = _out_streams()
+    sys.stdout, sys.stderr = _STD if _STD else (_stream(1, "w"), _stream(2, "w"))
+    sys.__stdout__, sys.__stderr__ = sys.stdout, sys.stderr
+    std = sys.stdout, sys.stderr
+    streams = list(std)         # the current test's own (a stdio test gets new ones)
 
     def _flush():
-        for s in (sys.stdout, sys.stderr) + std:
+        for s in (sys.stdout, sys.stderr, *streams, *std):
             try:
                 s.flush()
             except _BaseException:  # noqa: BLE001
@@ -638,17 +655,33 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
             elif kind == "eval":
                 value = _encode(_eval(_compile(msg["code"], "<test>", "eval"), ns))
             else:  # stdio: the program as __main__, stdin from a memfd at fd 0
+                # What a fresh interpreter would start with, whatever the previous test did:
+                # fds 1/2 on the capture pipes, and stdin on fd 0 (a memfd) ...
+                for to, fd in _pipes:
+                    try:
+                        _dup2(fd, to)
+                    except OSError:     # (the program closed the spare copy)
+                        pass
                 data = msg.get("stdin", "").encode("utf-8")
                 if _memfd is not None:
                     fd = _memfd("stdin")
                 else:
                     fd = os.open(os.path.join(work, ".stdin"), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+                if fd < 3:
+                    # fd 0 was free (the previous test closed it: a file object from
+                    # ``open(0)`` does, when it goes): dup2(0, 0) then close would leave none
+                    low, fd = fd, _fcntl(fd, _F_DUPFD, 3)
+                    _close(low)
                 _write_all(fd, data)
                 _lseek(fd, 0, 0)
                 _dup2(fd, 0)
                 _close(fd)
-                sys.stdin = _TextIOWrapper(_FileIO(0, "r", closefd=False), encoding="utf-8",
-                                           errors="replace")
+                # ... and new std streams, sys.__stdin__ & co. included: nothing the previous
+                # test buffered (read ahead from its stdin) or closed (sys.stdout.close()).
+                sys.stdin = sys.__stdin__ = _stream(0, "r")
+                sys.stdout = sys.__stdout__ = _stream(1, "w")
+                sys.stderr = sys.__stderr__ = _stream(2, "w")
+                streams[:] = sys.stdout, sys.stderr
                 main = _ModuleType("__main__")
                 main.__dict__["__builtins__"] = __builtins__
                 _modules["__main__"] = main
@@ -662,6 +695,18 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
             status, error = _status_of(exc, kind), _describe(exc)
             if status == "passed":
                 error = ""
+        if kind == "stdio":
+            # As at interpreter exit: the program's __main__ goes, and what it held is
+            # finalised now, within this test (its output included), not at some collection
+            # during the next one (a file object from ``f = open(0)`` closing that test's
+            # stdin). What survives (modules it imported) is frozen: not walked again.
+            main = None
+            _modules.pop("__main__", None)
+            try:
+                _collect()
+                _freeze()
+            except _BaseException:  # noqa: BLE001 - the program's finalisers
+                pass
         try:
             _report({"nonce": nonce, "status": status, "value": value, "error": error})
         except _BaseException:  # noqa: BLE001 - e.g. MemoryError while encoding
@@ -994,7 +1039,10 @@ class Runner:
                 data.get(b"HOME") == "/tmp".encode(enc, "surrogateescape"):
             _ENV_FAST = enc
         for res in (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_NPROC,
-                    resource.RLIMIT_FSIZE, resource.RLIMIT_CORE, resource.RLIMIT_NOFILE):
+                    resource.RLIMIT_FSIZE, resource.RLIMIT_CORE, resource.RLIMIT_NOFILE,
+                    _RLIMIT_MSGQUEUE):
+            if res is None:
+                continue
             try:
                 _HARD[res] = resource.getrlimit(res)[1]
             except (ValueError, OSError):
@@ -1251,6 +1299,18 @@ class Runner:
         load_failure = None
         cancelled = False
         i = 0
+        # Loading the program (for exec/eval tests: running its module code once) has its own
+        # limit, from the job's limits only, never from the tests' own timeouts: how a host
+        # splits its inputs into tests (the scorer's call batches: 9 s for fast-fail's first,
+        # 65 s for one of 64 inputs) must not decide whether a slow import loads.
+        load_limit = self._load_limit(limits)
+        # All loads together stay within the sum of the tests' timeouts plus a slack: the host
+        # waits for a job sum(2 x timeout + 0.25) + 15 s (scorer/sandbox/_base.py,
+        # job_deadline_s), each test's timeout once for its run and once for a load; a program
+        # slow to load that kills child after child must not outrun that. (A first load gets
+        # less than load_limit only where timeout_s exceeds the tests' own timeouts, summed,
+        # by more than the slack.)
+        load_budget = sum(self._timeout(t, limits) for t in tests) + _LOAD_SLACK_S
 
         def emit(upto):             # streamed jobs: tests [sent, upto) as they finish
             while stream and emit.sent < upto:
@@ -1275,13 +1335,16 @@ class Runner:
                 emit(i)
                 continue
             group = tests[i:] if shared else tests[i:i + 1]
-            cpu_s = sum(2 * self._timeout(t, limits) for t in group)
+            limit = max(min(load_limit, load_budget), 0.001)
+            cpu_s = limit + sum(2 * self._timeout(t, limits) for t in group)
             if self.dying:                      # the previous child of this job: gone first
                 self._settle()
             child = self._take_child()
             child.start(job, cpu_s)
             try:
-                load_failure = self._load(child, tests[i], limits)
+                t0 = time.monotonic()
+                load_failure = self._load(child, limit)
+                load_budget -= time.monotonic() - t0
                 if load_failure is not None:
                     if load_failure.get("status") == "cancelled":
                         load_failure, cancelled = None, True
@@ -1324,10 +1387,19 @@ class Runner:
         v = t.get("timeout_s")
         return float(v if v is not None else limits["timeout_s"])
 
-    def _load(self, child, first, limits):
+    @staticmethod
+    def _load_limit(limits):
+        """The wall-clock limit for loading the program: the job's per-test limit ``timeout_s``,
+        raised towards 10 s (headroom for heavy imports, numpy or scipy on a busy machine) but
+        at most doubled (a job with sub-second limits is not kept waiting 10 s by a program
+        that never loads). The scorer's 6 s gives 10 s; 1 s gives 2 s; 20 s stays 20 s."""
+        t = float(limits["timeout_s"])
+        return max(t, min(2 * t, _LOAD_FLOOR_S))
+
+    def _load(self, child, limit):
         """None when the program loaded; else the failure every remaining test inherits."""
         t0 = time.monotonic()
-        ev = child.wait(t0 + self._timeout(first, limits), self.host_fd)
+        ev = child.wait(t0 + limit, self.host_fd)
         took = time.monotonic() - t0
         base = {"duration_s": took, "value": None, "exit_signal": None}
         if ev[0] == "host":
@@ -1344,7 +1416,8 @@ class Runner:
                             stdout=_text(child.stdout, False), stderr=_text(child.stderr, False))
             return dict(base, status="failed", error="tampered: unexpected message while loading")
         if ev[0] == "timeout":
-            return dict(base, status="timeout", error="timed out while loading the program",
+            return dict(base, status="timeout", error="timed out while loading the program "
+                        "(limit %.3g s)" % limit,
                         stdout=_text(child.stdout, False), stderr=_text(child.stderr, False))
         if ev[0] == "output_limit":
             return dict(base, status="output_limit", error="output limit exceeded while loading",

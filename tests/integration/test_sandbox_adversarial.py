@@ -422,6 +422,34 @@ def test_state_does_not_leak_between_jobs(box):
     assert res.tests[0].status == "failed"
 
 
+def test_posix_message_queues_do_not_carry_data_between_jobs(box):
+    """A POSIX message queue (mq_open) would outlive its job in the sandbox's IPC namespace:
+    children cannot create one (RLIMIT_MSGQUEUE 0), so the next job finds nothing."""
+    first = box.run(job("""
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        q = libc.mq_open(b"/leak2", 0o102, 0o600, None)      # O_CREAT | O_RDWR
+        err = ctypes.get_errno()
+        sent = libc.mq_send(q, b"answer=42", 9, 0) if q >= 0 else None
+    """, SandboxTest(id="create", kind="eval", code="(q, err, sent)")))
+    q, err, _ = first.tests[0].value
+    assert q == -1 and err == 24, first.tests[0]                # EMFILE: over RLIMIT_MSGQUEUE
+    second = box.run(job("""
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        def receive():
+            q = libc.mq_open(b"/leak2", 0o4000)                  # O_RDONLY | O_NONBLOCK
+            if q < 0:
+                return None
+            buf = ctypes.create_string_buffer(1 << 16)
+            n = libc.mq_receive(q, buf, len(buf), None)
+            return buf.raw[:max(n, 0)]
+        def solve():
+            return 42 if receive() == b"answer=42" else 0
+    """))
+    assert second.tests[0].status == "failed", second.tests[0]
+
+
 def test_nested_namespaces_and_locked_dirs(box):
     contained(box, job("""
         import ctypes, os

@@ -289,3 +289,191 @@ def test_a_failing_on_test_callback_leaves_a_working_sandbox(box):
     assert box.restarts == restarts + 1
     after = box.run(SandboxJob(program=PROG, limits=LIM, tests=(job.tests[0],)))
     assert [(t.status, t.value) for t in after.tests] == [("passed", 3)]
+
+
+# --------------------------------------------------------------------------- stdio programs
+# Each stdio test must see what a fresh ``python3 program.py < input`` sees, also when several
+# share one child (the scorer runs a task's stdio tests that way).
+
+_CYCLES = """
+n = int(data[0])
+a = list(map(int, data[1:1 + n]))
+order = sorted(range(n), key=lambda i: a[i])
+seen = [False] * n
+out = []
+for s in range(n):
+    if seen[s]:
+        continue
+    cyc = []
+    j = s
+    while not seen[j]:
+        seen[j] = True
+        cyc.append(j + 1)
+        j = order[j]
+    out.append(str(len(cyc)) + " " + " ".join(map(str, cyc)))
+print(len(out))
+print("\\n".join(out))
+"""
+
+# PyRival's fast I/O template (github.com/cheran-senthil/PyRival, templates/template.py), in
+# front of countless contest solutions: it reads ``file.mode`` of sys.stdin/sys.stdout.
+_PYRIVAL = '''
+import os
+import sys
+from io import BytesIO, IOBase
+
+BUFSIZE = 8192
+
+
+class FastIO(IOBase):
+    newlines = 0
+
+    def __init__(self, file):
+        self._fd = file.fileno()
+        self.buffer = BytesIO()
+        self.writable = "x" in file.mode or "r" not in file.mode
+        self.write = self.buffer.write if self.writable else None
+
+    def read(self):
+        while True:
+            b = os.read(self._fd, max(os.fstat(self._fd).st_size, BUFSIZE))
+            if not b:
+                break
+            ptr = self.buffer.tell()
+            self.buffer.seek(0, 2), self.buffer.write(b), self.buffer.seek(ptr)
+        self.newlines = 0
+        return self.buffer.read()
+
+    def readline(self):
+        while self.newlines == 0:
+            b = os.read(self._fd, max(os.fstat(self._fd).st_size, BUFSIZE))
+            self.newlines = b.count(b"\\n") + (not b)
+            ptr = self.buffer.tell()
+            self.buffer.seek(0, 2), self.buffer.write(b), self.buffer.seek(ptr)
+        self.newlines -= 1
+        return self.buffer.readline()
+
+    def flush(self):
+        if self.writable:
+            os.write(self._fd, self.buffer.getvalue())
+            self.buffer.truncate(0), self.buffer.seek(0)
+
+
+class IOWrapper(IOBase):
+    def __init__(self, file):
+        self.buffer = FastIO(file)
+        self.flush = self.buffer.flush
+        self.writable = self.buffer.writable
+        self.write = lambda s: self.buffer.write(s.encode("ascii"))
+        self.read = lambda: self.buffer.read().decode("ascii")
+        self.readline = lambda: self.buffer.readline().decode("ascii")
+
+
+sys.stdin, sys.stdout = IOWrapper(sys.stdin), IOWrapper(sys.stdout)
+input = lambda: sys.stdin.readline().rstrip("\\r\\n")
+'''
+
+
+@pytest.mark.parametrize("program", [
+    "import sys\ndata = sys.stdin.read().split()\n" + _CYCLES,             # (the plain way)
+    "data = open(0).read().split()\n" + _CYCLES,                           # closes fd 0 when done
+    _PYRIVAL + "n = input()\ndata = [n] + input().split()\n" + _CYCLES,
+    "import sys\ndata = sys.stdin.read().split()\n" + _CYCLES + "sys.stdout.close()\n",
+    "import sys\ndata = sys.__stdin__.read().split()\n" + _CYCLES,
+    # a file object on fd 0 kept in a global (a cycle through the module's functions): it
+    # must not close the next test's stdin when the collector finally frees it
+    "import gc\nf = open(0)\ndef parse():\n    return f.read().split()\ngc.collect()\ndata = parse()\n" + _CYCLES,
+], ids=["stdin", "open0", "pyrival", "stdout_close", "dunder_stdin", "open0_global"])
+def test_common_stdio_idioms_pass_every_apps_test(box, shared_data, program):
+    """A correct APPS solution passes all its tests whatever way it reads and writes."""
+    from benchmarks import Extraction, load_tasks
+    from scorer import Scorer
+
+    (task,) = [t for t in load_tasks("apps", data_dir=shared_data) if t.task_id == "mapcoder150/2096"]
+    r = Scorer(box).score(task, Extraction("ok", code=program))
+    assert (r.hidden_passed, r.hidden_total, r.error_type) == (10, 10, None), r
+
+
+def test_shared_stdio_tests_each_start_as_a_fresh_interpreter(box):
+    def run(program, *stdins):
+        tests = tuple(SandboxTest(id=str(i), kind="stdio", stdin=s) for i, s in enumerate(stdins))
+        res = box.run(SandboxJob(program=program, tests=tests, limits=LIM, isolation="shared"))
+        return [(t.status, t.stdout) for t in res.tests]
+
+    # the std streams look like the interpreter's own (PyRival's FastIO reads ``mode``)
+    probe = ("import sys\nprint(sys.stdin.mode, sys.stdout.mode, sys.stderr.mode, sys.stdin.name, "
+             "sys.stdout.name, sys.stderr.name, sys.stdin.buffer.mode, sys.stdout.buffer.mode, "
+             "sys.stdin is sys.__stdin__, sys.stdout is sys.__stdout__, sys.stderr is sys.__stderr__)\n")
+    assert run(probe, "", "") == [("passed", "r w w <stdin> <stdout> <stderr> rb wb True True True\n")] * 2
+    # nothing read ahead by the previous test's sys.__stdin__ reaches the next one
+    assert run("import sys\nprint(repr(sys.__stdin__.readline()))\n", "a\nb\n", "c\n") == \
+        [("passed", "'a\\n'\n"), ("passed", "'c\\n'\n")]
+    # fds 0-2 closed or replaced by one test are back for the next
+    assert run("import os\nprint(input(), flush=True)\nfor fd in (0, 1, 2):\n    os.close(fd)\n",
+               "x\n", "y\n", "z\n") == [("passed", "x\n"), ("passed", "y\n"), ("passed", "z\n")]
+    assert run("import os\nprint(input(), flush=True)\nfd = os.open('f', os.O_WRONLY | os.O_CREAT)\n"
+               "os.dup2(fd, 1)\nos.dup2(fd, 2)\n", "x\n", "y\n") == [("passed", "x\n"), ("passed", "y\n")]
+    # a program's finalisers run within its own test, as at interpreter exit
+    fin = ("class A:\n    def __del__(self):\n        print('bye', self.x)\n"
+           "a = A()\na.x = input()\na.me = a\n")
+    assert run(fin, "1\n", "2\n") == [("passed", "bye 1\n"), ("passed", "bye 2\n")]
+
+
+def test_exec_and_eval_std_streams_look_like_the_interpreters(box):
+    """A program loaded once for call tests may wrap sys.stdout at import (PyRival)."""
+    res = box.run(SandboxJob(program=_PYRIVAL + "def f(x):\n    print(x)\n    return x + 1\n", limits=LIM,
+                             tests=(SandboxTest(id="a", kind="eval", code="f(1)"),
+                                    SandboxTest(id="b", kind="eval", code="f(2)")), isolation="shared"))
+    assert [(t.status, t.value, t.stdout) for t in res.tests] == [("passed", 2, "1\n"), ("passed", 3, "2\n")]
+    res = box.run(SandboxJob(program="import sys\n", limits=LIM, tests=(SandboxTest(
+        id="a", kind="eval", code="(sys.stdout.mode, sys.stdout.name, sys.stderr.mode, sys.stderr.name, "
+                                  "sys.__stdout__ is sys.stdout)"),)))
+    assert res.tests[0].value == ("w", "<stdout>", "w", "<stderr>", True)
+
+
+# --------------------------------------------------------------------------- loading limit
+def test_the_load_limit_does_not_depend_on_how_inputs_are_split(box):
+    """Loading the program gets a limit from the job's limits (2 x timeout_s here, 10 s at most
+    unless timeout_s is larger), not the first test's timeout: the same import passes, or
+    times out, whether the inputs come as one long test or as several short ones."""
+    lim = Limits(timeout_s=1, memory_mb=256, output_bytes=1 << 16, max_procs=16, file_size_mb=4)
+    for sleep_s, status in ((1.3, "passed"), (2.5, "timeout")):
+        prog = f"import time\ntime.sleep({sleep_s})\ndef f(x):\n    return x\n"
+        one = SandboxJob(program=prog, limits=lim, isolation="shared",
+                         tests=(SandboxTest(id="all", kind="eval", code="[f(i) for i in range(4)]", timeout_s=5),))
+        many = SandboxJob(program=prog, limits=lim, isolation="shared",
+                          tests=tuple(SandboxTest(id=str(i), kind="eval", code=f"f({i})", timeout_s=0.5)
+                                      for i in range(4)))
+        assert [t.status for t in box.run(one).tests] == [status]
+        res = box.run(many)
+        assert [t.status for t in res.tests] == [status] * 4
+        if status == "timeout":
+            assert "while loading" in res.tests[0].error and res.tests[0].duration_s < 3
+
+
+def test_slow_loads_stay_within_the_hosts_deadline_for_the_job(box):
+    """Each child loads the program again; loads together get no more than the tests' timeouts
+    plus a slack, so a program slow to load that dies in every test does not keep the runner
+    past the host's deadline for the job (which would replace the runner)."""
+    lim = Limits(timeout_s=1, memory_mb=256, output_bytes=1 << 16, max_procs=16, file_size_mb=4)
+    prog = "import time\ntime.sleep(1.5)\ndef f():\n    import os\n    os._exit(3)\n"
+    tests = tuple(SandboxTest(id=str(i), kind="exec", code="f()", timeout_s=0.2) for i in range(18))
+    restarts = box.restarts
+    res = box.run(SandboxJob(program=prog, tests=tests, limits=lim))
+    assert res.status == "ok" and box.restarts == restarts
+    statuses = [t.status for t in res.tests]
+    assert statuses[0] == "runtime_error" and statuses[-1] == "timeout", statuses
+    assert "while loading" in res.tests[-1].error
+
+
+def test_a_slow_import_gets_the_same_verdict_with_fast_fail(box, shared_data):
+    """Fast-fail's first call batch (4 inputs) has a 9 s limit, a default-mode batch of 64 up to
+    65 s: neither may be the limit for loading the program."""
+    from benchmarks import Extraction, load_tasks
+    from scorer import Scorer
+
+    (task,) = [t for t in load_tasks("humaneval-plus", data_dir=shared_data) if t.task_id == "HumanEval/0"]
+    program = "import time\ntime.sleep(9.4)\n" + task.reference
+    fast = Scorer(box, fast_fail=True).score(task, Extraction("ok", code=program))
+    exact = Scorer(box).score(task, Extraction("ok", code=program))
+    assert (fast.pass_hidden, fast.error_type) == (exact.pass_hidden, exact.error_type) == (True, None)
