@@ -250,8 +250,11 @@ class Collector:
                             "replicas = %d (GPU time is billed per batch)", m.id,
                             job.runtime.max_in_flight, wanted)
         self._check_gpus(items)
-        self.wh = self._open_warehouse(create=True)
         journal_dir = Path(opts.journal_dir or job.runtime.journal_dir or default_journal_dir(opts.warehouse))
+        _check_writable_dir(journal_dir, "journal folder")
+        if opts.ray_address or os.environ.get("RAY_ADDRESS"):
+            ensure_ray(opts.ray_address)      # a cluster asked for: reached before anything is written
+        self.wh = self._open_warehouse(create=True)
         self.journal_dir = journal_dir
         # paid work a crash left in the journal goes to the warehouse first (it is data either way)
         self.replayed = self._replay_journal(journal_dir)
@@ -723,12 +726,41 @@ def ensure_ray(address: str | None) -> None:
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    else:
+        _probe_gcs(address)
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
                  runtime_env=None)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"the Ray cluster at {address}" if address else "a local Ray"
         raise JobError(f"cannot start or reach {where}: {' '.join(str(exc).split())[:300]}") from None
+
+
+def _check_writable_dir(path: Path, what: str) -> None:
+    """Paid completions are journaled there before they are acknowledged: an unusable folder
+    is refused before the first request, not found by the first model actor."""
+    import tempfile
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe."):
+            pass
+    except OSError as exc:
+        raise JobError(f"{what} {path} is not a writable folder ({exc.strerror or exc})") from None
+
+
+def _probe_gcs(address: str) -> None:
+    """A ``host:port`` nobody answers on is refused in seconds: ``ray.init`` waits about 35 s
+    for it, then hangs."""
+    import socket
+
+    host, sep, port = address.strip().rpartition(":")
+    if not sep or not port.isdigit() or not host or "/" in host:
+        return                        # "auto", a URL: left to Ray
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5.0).close()
+    except OSError as exc:
+        raise JobError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from None
 
 
 def collect(job: JobSpec, opts: CollectOptions) -> RunSummary:

@@ -119,3 +119,39 @@ def test_ray_client_address_is_one_line_exit_2_nothing_written(tmp_path, capsys,
     err = capsys.readouterr().err.strip()
     assert err.startswith("codeharvest: error:") and "ray job submit" in err and "\n" not in err
     assert not (tmp_path / "wh").exists()
+
+
+def test_unreachable_ray_address_is_one_line_exit_2_nothing_written(tmp_path, capsys, monkeypatch):
+    """Nobody listens on the port: refused in seconds (ray.init waited ~35 s, then hung), and
+    before the warehouse is created."""
+    import socket
+    import time
+
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as s:              # a free port, closed again: connections are refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    job = tmp_path / "job.yaml"
+    job.write_text("benchmarks: [{name: humaneval, limit: 2}]\nmodels:\n  - {id: r, backend: reference}\n"
+                   f"warehouse: {tmp_path / 'wh'}\nscoring: {{enabled: false}}\n")
+    t0 = time.monotonic()
+    with pytest.raises(SystemExit) as exc:
+        main(["collect", str(job), "--no-progress", "--ray-address", f"127.0.0.1:{port}"])
+    assert exc.value.code == 2 and time.monotonic() - t0 < 30
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("codeharvest: error:") and f"127.0.0.1:{port}" in err and "\n" not in err
+    assert not (tmp_path / "wh").exists()
+
+
+def test_unwritable_journal_folder_is_one_line_exit_2_nothing_written(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("")
+    job = tmp_path / "job.yaml"
+    job.write_text("benchmarks: [{name: humaneval, limit: 2}]\nmodels:\n  - {id: r, backend: reference}\n"
+                   f"warehouse: {tmp_path / 'wh'}\nscoring: {{enabled: false}}\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["collect", str(job), "--no-progress", "--journal-dir", str(tmp_path / "afile" / "j")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "journal folder" in err and "not a writable folder" in err and "\n" not in err
+    assert not (tmp_path / "wh").exists()

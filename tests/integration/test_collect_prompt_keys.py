@@ -47,6 +47,7 @@ def test_a_template_edited_without_a_new_version_is_refused(tmp_path, monkeypatc
         job = tmp_path / "job.yaml"
         job.write_text(text)
         for extra in ([], ["--dry-run"]):      # the CLI: one line, exit 2, nothing sent or written
+            capsys.readouterr()                 # (the runs above logged)
             with pytest.raises(SystemExit) as exc:
                 main(["-w", str(tmp_path / "wh"), "collect", str(job), "--no-progress", *extra])
             assert exc.value.code == 2
