@@ -3,7 +3,6 @@
 Each case was a pass (or an excluded sandbox error) before the fix it names."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -12,23 +11,11 @@ from scorer import Scorer
 
 pytestmark = pytest.mark.integration
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
-def _kinds():
-    from scorer.sandbox import docker_available
-
-    ok, why = docker_available()
-    return ["local", pytest.param("docker", marks=pytest.mark.skipif(not ok, reason=why or "no docker"))]
-
-
-@pytest.fixture(scope="module", params=_kinds())
-def sandbox(request):
-    from scorer.sandbox import open_sandbox
-
-    box = open_sandbox(request.param)
-    yield box
-    box.close()
+@pytest.fixture(scope="module")
+def sandbox(each_sandbox):
+    return each_sandbox
 
 
 @pytest.fixture(scope="module")

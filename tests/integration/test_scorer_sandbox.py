@@ -11,21 +11,9 @@ from scorer import Scorer
 pytestmark = pytest.mark.integration
 
 
-def _kinds():
-    from scorer.sandbox import docker_available
-
-    ok, why = docker_available()
-    return ["local", pytest.param("docker", marks=pytest.mark.skipif(not ok, reason=why or "no docker"))]
-
-
-
-@pytest.fixture(scope="module", params=_kinds())
-def sandbox(request):
-    from scorer.sandbox import open_sandbox
-
-    box = open_sandbox(request.param)
-    yield box
-    box.close()
+@pytest.fixture(scope="module")
+def sandbox(each_sandbox):
+    return each_sandbox
 
 
 def task():
