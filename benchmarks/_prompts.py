@@ -8,7 +8,7 @@ A template is ``str.format`` text (literal braces doubled: ``{{``/``}}``). Field
 - ``code_prompt``: the problem as a code prefix for completion models (the stub itself, or prose
   in a docstring);
 - ``examples``: the visible tests shown to the model (MBPP's first assertion), with a lead-in line,
-  or empty;
+  or empty (also when they are the prompt's own worked examples: HumanEval, ``examples_in_prompt``);
 - ``starter_code``, ``entry_point``, ``source_code`` (= ``prompt`` for code-to-code kinds);
 - ``language`` / ``language_name`` / ``fence`` (the answer language), ``source_language`` /
   ``source_language_name`` / ``source_fence`` (translation input), ``comment`` (``#`` or ``//``).
@@ -126,6 +126,8 @@ def fields_for(task: Task) -> dict[str, str]:
     fence = _FENCES.get(language, language)
     examples = ""
     shown = [t.code for t in task.visible_tests if t.kind == "assert" and t.code]
+    if task.metadata.get("examples_in_prompt"):      # HumanEval: already worked in the docstring
+        shown = []
     if shown:
         examples = "\n\nYour code should pass these tests:\n\n" + "\n".join(shown)
     if task.starter_code and task.starter_code.strip() == task.prompt.strip():

@@ -148,3 +148,36 @@ def test_example_rule_reads_numbers_whole():
     assert not _example_shown(["2", "-1"], "Input 12 Output -1")         # 2 is not in 12
     assert not _example_shown(["2", "-1"], "Input 2 then 7 Output -1")   # a number in between
     assert not _example_shown(["2", "-1"], "Input 2 " + "x" * 60 + " -1")  # too far apart
+
+
+def _plain(text: str) -> str:
+    return WS.sub("", text).replace('"', "'")
+
+
+def test_humaneval_docstring_examples_are_never_hidden_only(shared_data):
+    """Independent of the loader's matcher: a HumanEval assertion ``candidate(ARGS) == EXPECTED``
+    (or ``is``) whose ``entry_point(ARGS)`` the prompt shows, followed within a few characters by
+    ``EXPECTED`` (spaces and quote style ignored: ``>>> truncate_number(3.5)`` / ``0.5``), is a
+    worked example of the docstring: visible, never hidden-only."""
+    shown = 0
+    for task in load_tasks("humaneval", data_dir=shared_data):
+        prompt = _plain(task.prompt)
+        visible = {_key(t) for t in task.visible_tests}
+        for test in {_key(t): t for t in task.visible_tests + task.hidden_tests}.values():
+            node = ast.parse(_assertion(test.code)).body[0]
+            if not (isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare)
+                    and isinstance(node.test.ops[0], (ast.Eq, ast.Is))):
+                continue
+            call, expected = node.test.left, node.test.comparators[0]
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "candidate"):
+                continue
+            text = _plain(f"{task.entry_point}({', '.join(ast.unparse(a) for a in call.args)})")
+            result = _plain(ast.unparse(expected))
+            at = prompt.find(text)
+            while at >= 0:
+                if result in prompt[at + len(text):at + len(text) + len(result) + 15]:
+                    shown += 1
+                    assert _key(test) in visible, f"{task.task_id}: hidden {test.name} is a docstring example"
+                    break
+                at = prompt.find(text, at + 1)
+    assert shown >= 219          # the audit's count (272 here: quote styles read alike)

@@ -50,7 +50,8 @@ def test_humaneval_counts_and_layout(shared_data):
     tasks = load_tasks("humaneval", data_dir=shared_data)
     assert len(tasks) == 164 and len({t.task_id for t in tasks}) == 164
     for t in tasks:
-        assert t.kind == "function" and t.visible_tests == () and t.hidden_tests
+        assert t.kind == "function" and t.hidden_tests and set(t.visible_tests) <= set(t.hidden_tests)
+        assert bool(t.visible_tests) == bool(t.metadata.get("examples_in_prompt"))
         assert all(c.kind == "assert" and f"candidate = {t.entry_point}" in c.code for c in t.hidden_tests)
         assert t.reference.startswith(t.prompt) and t.starter_code == t.prompt
 
