@@ -47,6 +47,7 @@ Forgery resistance of results (the threat model; see also docs of ``scorer.sandb
 """
 from __future__ import annotations
 
+import atexit
 import base64
 import errno
 import fcntl
@@ -557,6 +558,7 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
     _dup2, _lseek, _fcntl, _F_DUPFD = os.dup2, os.lseek, fcntl.fcntl, fcntl.F_DUPFD_CLOEXEC
     _stream, _ModuleType = _std_stream, types.ModuleType
     _collect, _freeze = gc.collect, gc.freeze
+    _run_exitfuncs, _clear_exitfuncs = atexit._run_exitfuncs, atexit._clear
     _modules = sys.modules
     # The capture pipes of fds 1/2 once more (close-on-exec): each stdio test gets them back
     # on fds 1/2, whatever the test before did there (os.close(1), a file dup2-ed onto 2).
@@ -592,6 +594,21 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
                 if t is not me and not t.daemon:
                     t.join()
         except _BaseException:  # noqa: BLE001 - the program's own threading module
+            pass
+
+    def _fresh_atexit():
+        """No atexit handler registered, as in a fresh interpreter; and ``weakref.finalize``
+        back as before its first use: it registers its own handler then, once, and switches
+        every finalizer off once that handler ran (a later test's would never run)."""
+        _clear_exitfuncs()
+        weakref = _modules.get("weakref")
+        if weakref is None:
+            return
+        try:
+            fin = weakref.finalize
+            if fin._registered_with_atexit or fin._shutdown:
+                fin._registered_with_atexit = fin._shutdown = False
+        except _BaseException:  # noqa: BLE001 - the program's own weakref module
             pass
 
     def _describe(exc):
@@ -685,6 +702,7 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
                 main = _ModuleType("__main__")
                 main.__dict__["__builtins__"] = __builtins__
                 _modules["__main__"] = main
+                _fresh_atexit()
                 if code_setup is not None:
                     _exec(code_setup, main.__dict__)
                 try:
@@ -696,7 +714,22 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
             if status == "passed":
                 error = ""
         if kind == "stdio":
-            # As at interpreter exit: the program's __main__ goes, and what it held is
+            # As at interpreter exit, after its non-daemon threads (joined above): the
+            # program's atexit handlers run, last registered first, within this test (its
+            # time limit bounds them; the common ``sys.stdout = io.StringIO()`` idiom writes
+            # its whole answer from one). As CPython's, an exception in a handler is printed
+            # to stderr (sys.unraisablehook) and the test keeps the status it had. Then they
+            # are gone: none runs again at the end of a later test in this child (which starts
+            # with _fresh_atexit).
+            try:
+                _run_exitfuncs()
+            except _BaseException:  # noqa: BLE001 - (before 3.10 it re-raised the last error)
+                pass
+            try:
+                _clear_exitfuncs()
+            except _BaseException:  # noqa: BLE001
+                pass
+            # Then the program's __main__ goes, and what it held is
             # finalised now, within this test (its output included), not at some collection
             # during the next one (a file object from ``f = open(0)`` closing that test's
             # stdin). What survives (modules it imported) is frozen: not walked again.

@@ -383,7 +383,19 @@ input = lambda: sys.stdin.readline().rstrip("\\r\\n")
     # a file object on fd 0 kept in a global (a cycle through the module's functions): it
     # must not close the next test's stdin when the collector finally frees it
     "import gc\nf = open(0)\ndef parse():\n    return f.read().split()\ngc.collect()\ndata = parse()\n" + _CYCLES,
-], ids=["stdin", "open0", "pyrival", "stdout_close", "dunder_stdin", "open0_global"])
+    # the whole answer buffered in a StringIO and written by an atexit handler (a common
+    # speed idiom): the handlers run at the end of each test, as at interpreter exit
+    "import atexit, io, sys\n_buf = io.StringIO()\nsys.stdout = _buf\n"
+    "atexit.register(lambda: sys.__stdout__.write(_buf.getvalue()))\n"
+    "data = sys.stdin.read().split()\n" + _CYCLES,
+    # ... and its PyRival-style variant: bytes input from fd 0, output through os.write
+    "import atexit, os, sys\nfrom io import BytesIO, StringIO\n"
+    "input = BytesIO(os.read(0, os.fstat(0).st_size)).readline\n"
+    "_OUT = StringIO()\nsys.stdout = _OUT\n\n@atexit.register\n"
+    "def write():\n    os.write(1, _OUT.getvalue().encode())\n\n"
+    "n = input()\ndata = [n] + input().split()\n" + _CYCLES,
+], ids=["stdin", "open0", "pyrival", "stdout_close", "dunder_stdin", "open0_global", "atexit_stringio",
+        "atexit_os_write"])
 def test_common_stdio_idioms_pass_every_apps_test(box, shared_data, program):
     """A correct APPS solution passes all its tests whatever way it reads and writes."""
     from benchmarks import Extraction, load_tasks
@@ -417,6 +429,58 @@ def test_shared_stdio_tests_each_start_as_a_fresh_interpreter(box):
     fin = ("class A:\n    def __del__(self):\n        print('bye', self.x)\n"
            "a = A()\na.x = input()\na.me = a\n")
     assert run(fin, "1\n", "2\n") == [("passed", "bye 1\n"), ("passed", "bye 2\n")]
+
+
+def test_stdio_atexit_handlers_run_at_the_end_of_their_own_test(box):
+    """As at interpreter exit (after the program's threads): a stdio test's atexit handlers run,
+    last registered first, within that test; an exception in one is printed to stderr and the
+    test keeps its status; none runs again in a later test of the same child."""
+    def run(program, *stdins, isolation="shared", timeout_s=None):
+        tests = tuple(SandboxTest(id=str(i), kind="stdio", stdin=s, timeout_s=timeout_s)
+                      for i, s in enumerate(stdins))
+        res = box.run(SandboxJob(program=program, tests=tests, limits=LIM, isolation=isolation))
+        return res.tests
+
+    prog = ("import atexit, sys, threading, time\ns = input()\n"
+            "atexit.register(print, 'first registered', s)\n"
+            "@atexit.register\ndef broken():\n    raise ValueError('handler of ' + s)\n"
+            "if s == 'a':\n    atexit.register(print, 'only a')\n    atexit.register(sys.exit, 3)\n"
+            "def late():\n    time.sleep(0.2)\n    print('thread', s)\n"
+            "threading.Thread(target=late).start()\nprint('main', s)\n")
+    for isolation in ("shared", "per_test"):
+        res = run(prog, "a\n", "b\n", "c\n", isolation=isolation)
+        assert [(t.status, t.stdout) for t in res] == [
+            ("passed", "main a\nthread a\nonly a\nfirst registered a\n"),
+            ("passed", "main b\nthread b\nfirst registered b\n"),
+            ("passed", "main c\nthread c\nfirst registered c\n")], res
+        for t, s in zip(res, "abc"):
+            assert "Exception ignored in atexit callback" in t.stderr and f"ValueError: handler of {s}" in t.stderr
+            assert t.stderr.count("ValueError") == 1
+        assert "SystemExit: 3" in res[0].stderr
+    # the program's own exit status stands; its handlers still run
+    res = run("import atexit, sys\natexit.register(print, 'bye')\nsys.exit(int(input()))\n", "0\n", "3\n")
+    assert [(t.status, t.stdout) for t in res] == [("passed", "bye\n"), ("runtime_error", "bye\n")]
+    # a weakref.finalize (it registers an atexit handler of its own) runs in every test
+    fin = ("import weakref\nclass A:\n    pass\na = A()\na.me = a\n"
+           "weakref.finalize(a, print, 'finalized', input())\n")
+    assert [(t.status, t.stdout) for t in run(fin, "1\n", "2\n")] == [("passed", "finalized 1\n"),
+                                                                        ("passed", "finalized 2\n")]
+
+
+def test_a_stdio_atexit_handler_that_hangs_is_a_timeout(box):
+    """A handler runs within its test: the test's time limit bounds it, and the next test
+    runs normally (in a new child, without that handler)."""
+    prog = ("import atexit\ns = input()\nprint(s, flush=True)\n"
+            "if s == 'hang':\n    atexit.register(lambda: [None for _ in iter(int, 1)])\n"
+            "atexit.register(print, 'exit', s, flush=True)  # (runs first)\n")
+    tests = tuple(SandboxTest(id=str(i), kind="stdio", stdin=s, timeout_s=0.5)
+                  for i, s in enumerate(("a\n", "hang\n", "b\n")))
+    for isolation in ("shared", "per_test"):
+        t0 = time.monotonic()
+        res = box.run(SandboxJob(program=prog, tests=tests, limits=LIM, isolation=isolation)).tests
+        assert [(t.status, t.stdout) for t in res] == [
+            ("passed", "a\nexit a\n"), ("timeout", "hang\nexit hang\n"), ("passed", "b\nexit b\n")], res
+        assert 0.4 < res[1].duration_s < 2 and time.monotonic() - t0 < 10
 
 
 def test_exec_and_eval_std_streams_look_like_the_interpreters(box):
