@@ -56,7 +56,10 @@ def get_benchmark(name: str) -> BenchmarkInfo:
 def load_tasks(name: str, *, data_dir: str | Path | None = None, split: str | None = None) -> list[Task]:
     """Load every task of benchmark ``name`` (default split unless ``split`` is given)."""
     info = get_benchmark(name)
-    if split is not None and info.splits and split not in info.splits:
+    if split is not None and split not in info.splits:
+        if not info.splits:     # never ignored: a job would run every task it did not ask for
+            raise BenchmarkError(f"benchmark {name!r} has no splits (got split {split!r}); "
+                                 "leave the split out")
         raise BenchmarkError(f"benchmark {name!r} has no split {split!r}; choose one of {', '.join(info.splits)}")
     assert info.loader is not None
     tasks = info.loader(data_dir, split if split is not None else info.default_split)

@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import JobError
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no coercion (``limit: true`` is not 1, ``budget_usd: "50"`` not 50.0, ``enabled:
+    # "yes"`` not True, ``n: 2.0`` not 2); a float field still takes an integer
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Prices(_Strict):
@@ -78,6 +80,17 @@ class ModelSpec(_Strict):
     replicas: int = Field(default=1, ge=1)               # vllm
     batch_size: int = Field(default=64, ge=1)            # vllm prompts per LLM.generate
     engine_args: dict[str, Any] = Field(default_factory=dict)  # vllm LLM(**engine_args)
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, backend: str, info: ValidationInfo) -> str:
+        """Checked here, so the error names the model's ``backend:`` line."""
+        from .backends import BACKENDS
+
+        if backend not in BACKENDS:
+            who = f"model {info.data['id']!r}: " if "id" in info.data else ""
+            raise ValueError(f"{who}unknown backend {backend!r} (known: {', '.join(sorted(BACKENDS))})")
+        return backend
 
     @property
     def backend_model(self) -> str:
@@ -152,16 +165,6 @@ class JobSpec(_Strict):
             seen.add(m.id)
         return models
 
-    @model_validator(mode="after")
-    def _known_backends(self) -> "JobSpec":
-        from .backends import BACKENDS
-
-        for m in self.models:
-            if m.backend not in BACKENDS:
-                raise ValueError(f"model {m.id!r}: unknown backend {m.backend!r} "
-                                 f"(known: {', '.join(sorted(BACKENDS))})")
-        return self
-
     def sampling_for(self, model: ModelSpec) -> Sampling:
         """The job's sampling with the fields the model sets over it (only those: a model
         that raises max_tokens keeps the job's temperature, n and seed)."""
@@ -177,18 +180,60 @@ class JobSpec(_Strict):
 
 # --------------------------------------------------------------------------- loading
 
-def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+class _SpecLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (YAML says keys are unique;
+    PyYAML keeps the last silently: ``budget_usd: 5`` then ``budget_usd: 500`` spends 500)."""
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            first: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":   # `<<: *base` may be overridden
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    seen = first.get(key)
+                except TypeError:                  # unhashable: the base class says so
+                    continue
+                if seen is not None:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"duplicate key {key!r} (first given on line {seen})", key_node.start_mark)
+                first[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+class _Cycle(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None,
+              done: set[int] | None = None, open_: set[int] | None = None) -> dict[tuple, int]:
+    """YAML line of every key path. Each node is walked once (an alias used again is not
+    walked again: its paths fall back to the line that uses it); a node that contains itself
+    (``benchmarks: &a [*a]``) raises ``_Cycle``."""
     out = {} if out is None else out
+    done = set() if done is None else done
+    open_ = set() if open_ is None else open_
     out.setdefault(path, node.start_mark.line + 1)
+    if id(node) in open_:
+        raise _Cycle(node.start_mark.line + 1)
+    if id(node) in done:
+        return out
+    done.add(id(node))
+    open_.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            sub = path + (key.value,)
+            sub = path + (key.value if isinstance(key, yaml.ScalarNode) else key.start_mark.line,)
             out[sub] = key.start_mark.line + 1
-            _line_map(value, sub, out)
+            _line_map(value, sub, out, done, open_)
             out[sub] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _line_map(item, path + (i,), out)
+            _line_map(item, path + (i,), out, done, open_)
+    open_.discard(id(node))
     return out
 
 
@@ -203,15 +248,20 @@ def _line_for(loc: tuple, lines: dict[tuple, int]) -> int | None:
 def parse_job(text: str, *, source: str = "<job>") -> JobSpec:
     """Parse and validate YAML text; every problem becomes a JobError naming the line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_SpecLoader)
+        lines = _line_map(node) if node is not None else {}
+        data = yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
-        raise JobError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise JobError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    except _Cycle as exc:
+        raise JobError(f"{source}:{exc.line}: invalid YAML: an alias refers to a node that contains "
+                       "it (a recursive structure)") from None
+    except RecursionError:
+        raise JobError(f"{source}: invalid YAML: nested too deeply") from None
     if not isinstance(data, dict):
         raise JobError(f"{source}: a job spec is a YAML mapping (benchmarks:, models:, ...)")
-    lines = _line_map(node) if node is not None else {}
     try:
         return JobSpec.model_validate(data)
     except ValidationError as exc:
@@ -220,10 +270,14 @@ def parse_job(text: str, *, source: str = "<job>") -> JobSpec:
         line = _line_for(loc, lines)
         field = ".".join(str(p) for p in loc) or "(top level)"
         msg = err["msg"]
+        if err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = f"unknown key {loc[-1]!r}"
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise JobError(f"{source}:{line}: {field}: {msg}{more}") from None
+    except RecursionError:
+        raise JobError(f"{source}: invalid job spec: nested too deeply") from None
 
 
 def load_job(path: str | Path) -> JobSpec:

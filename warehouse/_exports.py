@@ -87,7 +87,7 @@ def assign_splits(tasks: pd.DataFrame, *, seed: int = 0, val: float = 0.1, test:
     (HumanEval/7 in humaneval, humaneval-plus or any version of either) gets one split, else a
     router would be tested on a problem it was trained on.
     """
-    if val < 0 or test < 0 or val + test >= 1:
+    if not (_finite(val) and _finite(test)) or val < 0 or test < 0 or val + test >= 1:
         raise WarehouseError(f"--val and --test must be >= 0 and sum to less than 1 (got {val}, {test})")
     uniq = tasks[["task_key", "benchmark", "task_id"]].drop_duplicates("task_key")
     groups = [problem_group(b, t) for b, t in zip(uniq["benchmark"], uniq["task_id"])]
@@ -347,6 +347,42 @@ def readable_mode(path: str | Path) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
+def check_output_path(path: str | Path, option: str = "--out") -> Path:
+    """Refuse, before any work, an output file that could not be written: the target is a
+    directory (or another non-file), its parent is a file, or nothing can be created in the
+    parent (read-only, ``/proc``). A missing parent is fine where it can be created (the
+    writer creates it). Nothing is left behind (one probe file, removed at once)."""
+    text = str(path)
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:/", text):  # s3://..., also as a Path (s3:/...)
+        raise WarehouseError(f"{option} must be a local path (got {text!r})")
+    p = Path(path)
+    try:
+        if text.endswith(("/", os.sep)) or p.name in ("", ".", "..") or p.is_dir():
+            raise WarehouseError(f"{option} {text}: is a directory, not a file")
+        if p.exists() and not p.is_file():
+            raise WarehouseError(f"{option} {text}: exists and is not a regular file")
+        ancestor = p.absolute().parent
+        while not os.path.lexists(ancestor) and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise WarehouseError(f"{option} {text}: {ancestor} is not a directory")
+    except OSError as exc:
+        raise WarehouseError(f"{option} {text}: {exc.strerror or exc}") from None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".codeharvest-probe-", suffix=".tmp", dir=ancestor)
+    except OSError as exc:
+        raise WarehouseError(f"{option} {text}: cannot create files in {ancestor} "
+                             f"({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
+    return p
+
+
+def write_error(path: str | Path, exc: OSError) -> WarehouseError:
+    """An OSError while writing an output file, as one line."""
+    return WarehouseError(f"cannot write {path}: {exc.strerror or exc}")
+
+
 def _write(frame: pd.DataFrame, path: Path, kind: str) -> None:
     if kind == "parquet":
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
@@ -372,8 +408,35 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _check_options(opt: ExportOptions) -> None:
+    """Numbers a user gives: before anything is read or written (NaN passes every comparison)."""
+    if isinstance(opt.seed, bool) or not isinstance(opt.seed, (int, np.integer)) or opt.seed < 0:
+        raise WarehouseError(f"--seed must be an integer >= 0 (got {opt.seed})")
+    for name, value in (("--val", opt.val), ("--test", opt.test), ("--lambda", opt.lam),
+                        ("--epsilon", opt.epsilon), ("--wq", opt.w_q), ("--wc", opt.w_c)):
+        if not _finite(value):
+            raise WarehouseError(f"{name} must be a finite number (got {value})")
+    if opt.lam < 0:
+        raise WarehouseError(f"--lambda must be >= 0 (got {opt.lam:g})")
+    if opt.tau is not None and not (_finite(opt.tau) and opt.tau > 0):
+        raise WarehouseError(f"--tau must be a finite number > 0 (got {opt.tau})")
+    bad = [l2 for l2 in opt.lambda2s if not (_finite(l2) and 0 <= l2 <= 1)]
+    if bad:
+        raise WarehouseError(f"lambda2 must be in [0, 1] (got {bad[0]})")
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return not isinstance(value, bool) and math.isfinite(value)
+    except TypeError:
+        return False
+
+
 def export_data(source: Any, fmt: str, out: str | Path, options: ExportOptions | None = None) -> ExportResult:
-    """Write export ``fmt`` to ``out`` (``.parquet`` or ``.jsonl``) plus a manifest; atomic."""
+    """Write export ``fmt`` to ``out`` (``.parquet`` or ``.jsonl``) plus a manifest; atomic.
+
+    The data files are renamed into place first and the manifest last; on any failure every
+    temp file goes (nothing half-written is left, and no manifest names files not written)."""
     opt = options or ExportOptions()
     if fmt not in EXPORTS:
         raise WarehouseError(f"unknown export format {fmt!r} (formats: {', '.join(sorted(EXPORTS))})")
@@ -384,6 +447,10 @@ def export_data(source: Any, fmt: str, out: str | Path, options: ExportOptions |
     kind = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(ext)
     if kind is None:
         raise WarehouseError(f"--out must end in .parquet or .jsonl (got {out.name!r})")
+    _check_options(opt)
+    manifest_path = out.with_name(f"{out.stem}.manifest.json")
+    check_output_path(out)
+    check_output_path(manifest_path, "--out (its manifest)")
     everything = first_samples(source)
     benchmarks = check_selection(everything.benchmark if not everything.empty else [],
                                  list(opt.benchmarks), "benchmark")
@@ -396,10 +463,11 @@ def export_data(source: Any, fmt: str, out: str | Path, options: ExportOptions |
     df["split"] = df["task_key"].map(splits)
     frames = EXPORTS[fmt](df, opt)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     targets = {suffix: out if not suffix else out.with_name(f"{out.stem}.{suffix}{out.suffix}")
                for suffix in frames}
-    manifest_path = out.with_name(f"{out.stem}.manifest.json")
+    for suffix, target in targets.items():
+        if suffix:
+            check_output_path(target, f"--out (its {suffix} file)")
     main = frames[""]
     rows_per_split = {s: int((main["split"] == s).sum()) for s in SPLITS}
     manifest = {
@@ -415,8 +483,12 @@ def export_data(source: Any, fmt: str, out: str | Path, options: ExportOptions |
         "created_at": datetime.now(timezone.utc).isoformat(),
         "sample_policy": "one scored outcome per task x model: the lowest sample_index",
     }
+    # strict JSON (no bare NaN/Infinity): a failure here is before anything is written
+    manifest_text = json.dumps(manifest, indent=2, default=str, allow_nan=False)
     temps: list[tuple[Path, Path]] = []
+    published: list[Path] = []
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         for k, frame in frames.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{targets[k].name}.", suffix=".tmp", dir=out.parent)
             os.close(fd)
@@ -424,15 +496,22 @@ def export_data(source: Any, fmt: str, out: str | Path, options: ExportOptions |
             _write(frame, Path(tmp), kind)
             readable_mode(tmp)
         fd, tmp = tempfile.mkstemp(prefix=f".{manifest_path.name}.", suffix=".tmp", dir=out.parent)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(manifest, fh, indent=2, default=str)
         temps.append((Path(tmp), manifest_path))
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(manifest_text)
         readable_mode(tmp)
-    except BaseException:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
+        for tmp_path, final in temps:      # the data files first, the manifest last
+            os.replace(tmp_path, final)
+            published.append(final)
+    except BaseException as exc:
+        if len(published) < len(temps):    # no data file without its manifest
+            for final in published:
+                final.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise write_error(out, exc) from None
         raise
-    for tmp, final in temps:
-        os.replace(tmp, final)
+    finally:
+        for tmp_path, _ in temps:          # (those renamed into place are gone already)
+            tmp_path.unlink(missing_ok=True)
     log.info("exported %s: %s", fmt, ", ".join(f"{p} ({n} rows)" for p, n in manifest["files"].items()))
     return ExportResult(format=fmt, files=manifest["files"], manifest=manifest_path, rows_per_split=rows_per_split)

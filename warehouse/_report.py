@@ -22,8 +22,9 @@ import pandas as pd
 
 from ._analytics import check_selection, first_samples, model_summary, oracle_gap, query_df
 from ._errors import WarehouseError
-from ._exports import readable_mode
-from ._routing import DEFAULT_LAMBDAS, RoutingResult, evaluate_routing, multi_model_table
+from ._exports import check_output_path, readable_mode, write_error
+from ._routing import (DEFAULT_LAMBDAS, RoutingResult, check_routing_options, evaluate_routing,
+                       multi_model_table)
 
 log = logging.getLogger(__name__)
 
@@ -197,8 +198,9 @@ def _frontier(bench: str, fs: pd.DataFrame, routing: RoutingResult | None) -> st
     xs = list(rel)
     scale = 1.0
     if routing is not None:
-        # routing costs are normalised to the strong model's mean; re-express vs the priciest model
-        scale = routing.strong_mean_cost_usd / max_cost if max_cost > 0 else 0.0
+        # routing costs are in units of cost_unit_usd (the strong model's mean spend, or USD when
+        # it is free); re-express them relative to the priciest model
+        scale = routing.cost_unit_usd / max_cost if max_cost > 0 else 0.0
         xs += list(routing.table.cost * scale)
     plot = _Plot(max(xs + [1e-9]), f"cost-quality frontier on {bench}")
     # Oracle and SBS on the plotted quality (all-pass), over tasks every model answered
@@ -226,6 +228,7 @@ def build_report(source: Any, *, benchmarks: Sequence[str] | None = None,
                  pairs: dict[str, tuple[str, str]] | None = None, lambdas: Sequence[float] = DEFAULT_LAMBDAS,
                  bootstrap: int = 2000, seed: int = 0, title: str = "codeharvest report") -> str:
     """The report as one HTML string (no scripts, no external resources)."""
+    check_routing_options(lambdas=lambdas, bootstrap=bootstrap, seed=seed)
     ms = model_summary(source)
     if ms.empty:
         raise WarehouseError("the warehouse has no outcomes to report")
@@ -287,8 +290,11 @@ def build_report(source: Any, *, benchmarks: Sequence[str] | None = None,
         if routing is not None:
             out.append(f"<h3>Routing: {_e(routing.cheap)} (cheap) → {_e(routing.strong)} (strong)</h3>"
                        f"<p class='note'>{routing.n_tasks} evaluation tasks ({routing.n_val} validation tasks calibrate "
-                       f"the prompt-length threshold). Cost normalised so the mean strong spend is 1.0 "
-                       f"(${routing.strong_mean_cost_usd:.6f} per task). R = s − λ·c. 95% CIs in brackets.</p>")
+                       f"the prompt-length threshold). "
+                       + (f"Cost normalised so the mean strong spend is 1.0 (${routing.strong_mean_cost_usd:.6f} "
+                          "per task)" if routing.cost_normalised else
+                          "Costs in USD (the strong model has no recorded spend)")
+                       + ". R = s − λ·c. 95% CIs in brackets.</p>")
             t = routing.table.copy()
             for metric in ("pass_rate", "cost", "reward", "regret"):
                 t[f"{metric}_ci"] = t.apply(lambda r, m=metric: _ci(r, m), axis=1)
@@ -321,19 +327,23 @@ def build_report(source: Any, *, benchmarks: Sequence[str] | None = None,
 
 
 def write_report(source: Any, out: str | Path, **kwargs: Any) -> Path:
-    """Write ``build_report`` to ``out`` atomically (temp file + rename)."""
+    """Write ``build_report`` to ``out`` atomically (temp file + rename); the path is checked
+    before the report is built, and a failed write leaves nothing behind."""
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:/", str(out)):  # s3://..., also as a Path (s3:/...)
         raise WarehouseError(f"--out must be a local path (got {str(out)!r})")
-    out = Path(out)
+    out = check_output_path(out)
     text = build_report(source, **kwargs)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    tmp: str | None = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         readable_mode(tmp)
         os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise write_error(out, exc) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return out

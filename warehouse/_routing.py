@@ -23,6 +23,7 @@ One scored sample per task and model is used (the lowest sample index).
 """
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analytics import check_selection, first_samples
+from ._analytics import check_selection, first_samples, query_df
 from ._errors import WarehouseError
 
 DEFAULT_LAMBDAS: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
@@ -65,8 +66,16 @@ class RoutingResult:
     n_val: int                   # validation tasks used to calibrate prompt_length
     bootstrap: int
     seed: int
-    strong_mean_cost_usd: float  # the normaliser: mean strong spend = 1.0
+    strong_mean_cost_usd: float  # the strong model's mean spend per evaluation task (USD; may be 0)
     table: pd.DataFrame = field(repr=False)
+    # cost 1.0 in ``table`` is this many USD: the mean strong spend, or 1.0 (costs in USD)
+    # when the strong model has no recorded spend
+    cost_unit_usd: float = 1.0
+
+    @property
+    def cost_normalised(self) -> bool:
+        """Costs are relative to the mean strong spend (False: in USD, the strong model is free)."""
+        return self.strong_mean_cost_usd > 0 and math.isfinite(self.strong_mean_cost_usd)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -143,9 +152,10 @@ def evaluate_tasks(tasks: RoutingTasks, *, lambdas: Sequence[float] = DEFAULT_LA
     n = len(ev.task_ids)
     if n == 0:
         raise WarehouseError("no evaluation tasks left after the validation split")
-    norm = float(ev.c_strong.mean())
+    strong_mean = float(ev.c_strong.mean())
+    norm = strong_mean
     if not np.isfinite(norm) or norm <= 0:
-        norm = 1.0  # no recorded spend: costs stay in USD (all zero)
+        norm = 1.0  # no recorded strong spend: costs stay in USD
     counts = _resample_counts(n, bootstrap, seed)  # B x n, shared by all policies (paired)
 
     # One n x (lambdas*policies*metrics) matrix; one matmul gives every bootstrap mean at once.
@@ -176,7 +186,9 @@ def evaluate_tasks(tasks: RoutingTasks, *, lambdas: Sequence[float] = DEFAULT_LA
     table = pd.DataFrame(rows)
     return RoutingResult(benchmark=benchmark, cheap=cheap, strong=strong,
                          lambdas=[float(x) for x in lambdas], n_tasks=n, n_val=int(val_mask.sum()),
-                         bootstrap=bootstrap, seed=seed, strong_mean_cost_usd=norm, table=table)
+                         bootstrap=bootstrap, seed=seed,
+                         strong_mean_cost_usd=strong_mean if np.isfinite(strong_mean) else 0.0,
+                         table=table, cost_unit_usd=norm)
 
 
 def _resample_counts(n: int, bootstrap: int, seed: int) -> np.ndarray:
@@ -192,12 +204,47 @@ def _subset(t: RoutingTasks, mask: np.ndarray) -> RoutingTasks:
     return RoutingTasks(*(getattr(t, f)[mask] for f in RoutingTasks.__dataclass_fields__))
 
 
+def _check_benchmark(source: Any, df: pd.DataFrame, benchmark: str) -> None:
+    """``df`` (first samples of ``benchmark``) is empty: say which benchmarks are scored, from
+    the whole warehouse (``df`` holds only the one asked for)."""
+    if not df.empty:
+        return
+    scored = query_df(source, "SELECT DISTINCT benchmark FROM outcomes WHERE outcome_status = 'scored'")
+    check_selection(scored["benchmark"].dropna().astype(str) if not scored.empty else [], [benchmark],
+                    "benchmark")
+    raise WarehouseError(f"benchmark {benchmark!r} has no scored outcomes")  # (not reached)
+
+
+def check_routing_options(*, lambdas: Sequence[float] | None = None, bootstrap: int = 0, seed: int = 0,
+                          val_fraction: float = 0.0) -> None:
+    """The numbers a user gives, checked before any work (NaN passes every comparison)."""
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
+        raise WarehouseError(f"--bootstrap must be an integer >= 0 (got {bootstrap})")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise WarehouseError(f"--seed must be an integer >= 0 (got {seed})")
+    if not (_finite(val_fraction) and 0 <= val_fraction < 1):
+        raise WarehouseError(f"--val (the validation fraction) must be in [0, 1) (got {val_fraction})")
+    if lambdas is not None:
+        if not len(lambdas):
+            raise WarehouseError("no lambda given")
+        bad = [lam for lam in lambdas if not (_finite(lam) and lam >= 0)]
+        if bad:
+            raise WarehouseError(f"lambda {bad[0]} must be a finite number >= 0")
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return not isinstance(value, bool) and math.isfinite(value)
+    except TypeError:
+        return False
+
+
 def routing_tasks(source: Any, benchmark: str, cheap: str, strong: str) -> RoutingTasks:
     """Per-task arrays for ``cheap`` vs ``strong`` on ``benchmark`` (tasks both models scored)."""
     if cheap == strong:
         raise WarehouseError("--cheap and --strong must be different models")
     df = first_samples(source, benchmarks=[benchmark])
-    check_selection(df["benchmark"] if not df.empty else [], [benchmark], "benchmark")
+    _check_benchmark(source, df, benchmark)
     check_selection(df["model_id"], [cheap, strong], "model", f" on benchmark {benchmark!r}")
     c = df[df.model_id == cheap].set_index("task_key")
     s = df[df.model_id == strong].set_index("task_key")
@@ -221,12 +268,7 @@ def evaluate_routing(source: Any, benchmark: str, cheap: str, strong: str, *,
                      lambdas: Sequence[float] = DEFAULT_LAMBDAS, bootstrap: int = 2000, seed: int = 0,
                      val_fraction: float = 0.2) -> RoutingResult:
     """Evaluate the two-model routing policies on a warehouse (``codeharvest routing``)."""
-    if bootstrap < 0:
-        raise WarehouseError("--bootstrap must be >= 0")
-    if not 0 <= val_fraction < 1:
-        raise WarehouseError("the validation fraction must be in [0, 1)")
-    if not lambdas:
-        raise WarehouseError("no lambda given")
+    check_routing_options(lambdas=lambdas, bootstrap=bootstrap, seed=seed, val_fraction=val_fraction)
     tasks = routing_tasks(source, benchmark, cheap, strong)
     mask = split_validation(list(tasks.task_ids), val_fraction, seed)
     return evaluate_tasks(tasks, lambdas=lambdas, bootstrap=bootstrap, seed=seed, val_mask=mask,
@@ -275,7 +317,7 @@ def multi_model_table(source: Any, benchmark: str, models: Sequence[str] | None 
     if bad:
         raise WarehouseError(f"lambda2 must be in [0, 1] (got {bad[0]:g})")
     df = first_samples(source, benchmarks=[benchmark])
-    check_selection(df["benchmark"] if not df.empty else [], [benchmark], "benchmark")
+    _check_benchmark(source, df, benchmark)
     chosen = check_selection(df["model_id"], models, "model", f" on benchmark {benchmark!r}")
     df = df[df.model_id.isin(chosen)]
     wide = df.pivot_table(index="task_key", columns="model_id", values="score", aggfunc="first")

@@ -43,7 +43,9 @@ class LocalStorage:
     root: str
 
     def exists(self) -> bool:
-        return os.path.isdir(self.root)
+        """A warehouse is a directory holding the marker file (as on S3): any other directory
+        is not one, however it looks."""
+        return os.path.isdir(self.root) and os.path.isfile(os.path.join(self.root, MARKER))
 
     def create(self) -> None:
         try:

@@ -26,8 +26,21 @@ class CliState:
     warehouse_given: bool
 
 
+class _Interrupted(Exception):
+    """A KeyboardInterrupt inside a command (typer would turn it into a silent exit 130)."""
+
+
+class _Group(typer.core.TyperGroup):
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise _Interrupted() from exc
+
+
 app = typer.Typer(
     name="codeharvest",
+    cls=_Group,
     help="Collect, score and warehouse per-task, per-model outcomes for training LLM routers for code.",
     no_args_is_help=True,
     add_completion=False,
@@ -89,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         message = " ".join(exc.format_message().split())
         typer.echo(f"codeharvest: error: {message}", err=True)
         sys.exit(2)
-    except typer.Abort:
+    except (typer.Abort, _Interrupted):
         typer.echo("codeharvest: interrupted", err=True)
         sys.exit(130)
     except USER_ERRORS as exc:
@@ -99,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("codeharvest: interrupted", err=True)
         sys.exit(130)
+    if rv == 130:   # typer's exit for a KeyboardInterrupt outside a command (while parsing)
+        typer.echo("codeharvest: interrupted", err=True)
     sys.exit(rv if isinstance(rv, int) else 0)
 
 

@@ -14,9 +14,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from rich.table import Table
 
-        from warehouse import Warehouse
+        from ._routing import open_warehouse
 
-        with Warehouse.open(ctx.obj.warehouse, create=False) as wh:
+        with open_warehouse(ctx) as wh:
             summary = wh.compact(table)
         out = Table(title=f"compacted {wh.uri}")
         for col in ("table", "files before", "files after", "rows", "files removed"):

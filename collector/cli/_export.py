@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", "-o", help="Output file: .parquet or .jsonl (a manifest goes beside it)."),
         benchmarks: list[str] = typer.Option(None, "--benchmarks", "-b", help="Benchmarks (repeated or comma-separated)."),
         models: list[str] = typer.Option(None, "--models", "-m", help="Models (repeated or comma-separated)."),
-        seed: int = typer.Option(0, "--seed", help="Split (and bandit logging) seed."),
+        seed: int = typer.Option(0, "--seed", min=0, help="Split (and bandit logging) seed."),
         val: float = typer.Option(0.1, "--val", help="Validation share of tasks per benchmark."),
         test: float = typer.Option(0.2, "--test", help="Test share of tasks per benchmark."),
         cheap: str = typer.Option(None, "--cheap", help="routellm weak / sft local model (default: the cheapest)."),

@@ -67,10 +67,12 @@ def register(app: typer.Typer) -> None:
         sql: str = typer.Argument(..., help="A SELECT statement, e.g. \"SELECT model_id, avg(score) FROM scores GROUP BY 1\"."),
         fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
     ) -> None:
-        from warehouse import Warehouse, check_read_only
+        from warehouse import check_read_only
+
+        from ._routing import open_warehouse
 
         check_read_only(sql)  # reject writes and syntax errors before touching the warehouse
-        with Warehouse.open(ctx.obj.warehouse, create=False) as wh:
+        with open_warehouse(ctx) as wh:
             wh.confine()          # the statement reads the warehouse, no other file
             result = wh.sql(sql)
         {"table": _render_table, "csv": _render_csv, "json": _render_json}[fmt.value](result)

@@ -31,8 +31,8 @@ def register(app: typer.Typer) -> None:
         pair: list[str] = typer.Option(None, "--pair", help="BENCHMARK=CHEAP,STRONG for the routing section "
                                                             "(default: the cheapest and the priciest model)."),
         lambdas: list[str] = typer.Option(None, "--lambdas", "-l", help="Cost weights, repeated or comma-separated."),
-        bootstrap: int = typer.Option(2000, "--bootstrap", help="Paired bootstrap resamples."),
-        seed: int = typer.Option(0, "--seed", help="Seed of the resamples and the validation split."),
+        bootstrap: int = typer.Option(2000, "--bootstrap", min=0, help="Paired bootstrap resamples."),
+        seed: int = typer.Option(0, "--seed", min=0, help="Seed of the resamples and the validation split."),
     ) -> None:
         from warehouse import DEFAULT_LAMBDAS, write_report
 

@@ -98,6 +98,10 @@ def run_score(state: Any, *, benchmark: str, samples_path: Path, sandbox_kind: s
 
     if sandbox_kind not in SANDBOX_KINDS:
         raise ScorerError(f"--sandbox must be one of {', '.join(SANDBOX_KINDS)}, not {sandbox_kind!r}")
+    if out is not None:     # before any work: a warehouse must not hold results of a failed run
+        from warehouse._exports import check_output_path
+
+        check_output_path(out)
     model = model_id or samples_path.stem
     run_id = f"score-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     cache = cache_dir or default_cache_dir()
@@ -496,8 +500,9 @@ def _result_row(s: Sample, r: Any) -> dict[str, Any]:
            "visible_passed": r.visible_passed, "visible_total": r.visible_total,
            "hidden_passed": r.hidden_passed, "hidden_total": r.hidden_total, "score": r.score,
            "error_type": r.error_type, "duration_s": round(r.duration_s or 0.0, 4)}
-    if r.exec_s is not None:
-        row["exec_s"] = round(r.exec_s, 4)
+    # null where unknown: a sample that never ran, or a result resumed from the warehouse
+    # (which does not store exec_s)
+    row["exec_s"] = round(r.exec_s, 4) if r.exec_s is not None else None
     if r.codebleu is not None:
         row["codebleu"] = r.codebleu
     if r.predicted_label is not None or r.true_label is not None:
@@ -506,12 +511,25 @@ def _result_row(s: Sample, r: Any) -> dict[str, Any]:
 
 
 def _write_jsonl_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row) + "\n")
-    os.replace(tmp, path)
+    """Temp file beside ``path``, then rename (mode as any new file, not mkstemp's 0600); an
+    OSError is one line, and no temp file is left behind."""
+    from scorer import ScorerError
+    from warehouse._exports import readable_mode
+
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+        readable_mode(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ScorerError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _pass_at_1(rows: list[dict[str, Any]], key: str) -> float | None:

@@ -89,3 +89,52 @@ def test_remote_out_is_refused(wh, capsys, tmp_path, monkeypatch):
     code, _, err = run(capsys, "--warehouse", wh, "export", "routerbench", "--out", "s3://bucket/x.parquet")
     assert code == 2 and "must be a local path" in err
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- audit regressions (bad input)
+
+def one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("codeharvest: error:") and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["routerbench", "--seed", "-1"], "'--seed'"),
+    (["routerbench", "--val", "nan"], "--val must be a finite number"),
+    (["routerbench", "--test", "nan"], "--test must be a finite number"),
+    (["sft", "--lambda", "nan"], "--lambda must be a finite number"),
+    (["sft", "--lambda", "-1"], "--lambda must be >= 0"),
+    (["bandit", "--wq", "nan"], "--wq must be a finite number"),
+    (["bandit", "--wc", "inf"], "--wc must be a finite number"),
+    (["bandit", "--tau", "nan"], "--tau must be a finite number"),
+])
+def test_bad_numbers_exit_2_nothing_written(wh, capsys, tmp_path, args, needle):
+    code, _, err = run(capsys, "--warehouse", wh, "export", *args, "--out", str(tmp_path / "x.jsonl"))
+    assert code == 2 and needle in one_line(err)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("setup, out, needle", [
+    ("x.parquet/", "x.parquet", "is a directory"),
+    ("x.manifest.json/", "x.parquet", "its manifest"),
+    ("file", "file/x.parquet", "is not a directory"),
+    ("", "/proc/x.parquet", "cannot create files in /proc"),
+])
+def test_unwritable_out_exit_2_nothing_half_written(wh, capsys, tmp_path, setup, out, needle):
+    if setup.endswith("/"):
+        (tmp_path / setup).mkdir()
+    elif setup:
+        (tmp_path / setup).write_text("")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    target = out if out.startswith("/") else str(tmp_path / out)
+    code, _, err = run(capsys, "--warehouse", wh, "export", "routerbench", "--out", target)
+    assert code == 2 and needle in one_line(err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before           # no temp files, no lone parquet
+
+
+def test_a_directory_that_is_not_a_warehouse(capsys, tmp_path):
+    code, _, err = run(capsys, "--warehouse", str(tmp_path), "export", "routerbench",
+                       "--out", str(tmp_path / "x.parquet"))
+    assert code == 2 and "not a codeharvest warehouse" in one_line(err)
+    assert list(tmp_path.iterdir()) == []

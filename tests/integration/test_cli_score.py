@@ -72,6 +72,9 @@ def test_score_out_summary_warehouse_and_resume(samples, tmp_path, shared_data, 
     assert code == 0 and "0 samples scored" in stdout and "7 already scored" in stdout
     rows2 = [json.loads(line) for line in out2.read_text().splitlines()]
     assert [r["pass_hidden"] for r in rows2] == [r["pass_hidden"] for r in rows]
+    # exec_s is not stored in the warehouse: resumed lines say null, never leave the key out
+    assert all(isinstance(r["exec_s"], float) for r in rows[:5])
+    assert all("exec_s" in r and r["exec_s"] is None for r in rows2)
     with Warehouse.open(str(wh), create=False) as w:
         assert w.sql("SELECT count(*) AS n FROM scores").to_pylist()[0]["n"] == 7
 
@@ -186,3 +189,49 @@ def test_a_scorer_actor_that_cannot_start_says_why_in_one_line(ray_session, tmp_
         assert "\n" not in msg and "Traceback" not in msg
     finally:
         pool.close()
+
+
+# ---------------------------------------------------------------- audit regressions (bad input)
+
+@pytest.mark.parametrize("setup, out, needle", [
+    ("results.jsonl/", "results.jsonl", "is a directory"),
+    ("file", "file/results.jsonl", "is not a directory"),
+    ("", "/proc/results.jsonl", "cannot create files in /proc"),
+])
+def test_unwritable_out_is_refused_before_scoring(samples, tmp_path, shared_data, capsys, monkeypatch,
+                                                  setup, out, needle):
+    import collector.cli._score as score_cli
+
+    if setup.endswith("/"):
+        (tmp_path / setup).mkdir()
+    elif setup:
+        (tmp_path / setup).write_text("")
+    monkeypatch.setattr(score_cli, "_start_pool", lambda *a, **k: pytest.fail("a sandbox was started"))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    target = out if out.startswith("/") else str(tmp_path / out)
+    code, stdout, err = run_cli(["--warehouse", str(tmp_path / "wh")] + base_args(samples, tmp_path, shared_data)
+                                + ["--out", target], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and needle in lines[0] and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before      # no warehouse, no temp file
+
+
+def test_out_file_mode_and_a_failed_write_is_one_line(samples, tmp_path, shared_data, capsys, monkeypatch):
+    import os
+
+    out = tmp_path / "new" / "results.jsonl"
+    code, _, err = run_cli(base_args(samples, tmp_path, shared_data) + ["--out", str(out)], capsys)
+    assert code == 0, err
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(out).st_mode & 0o777 == 0o666 & ~umask            # not mkstemp's 0600
+    assert [p.name for p in out.parent.iterdir()] == ["results.jsonl"]
+    assert all("exec_s" in json.loads(line) for line in out.read_text().splitlines())
+
+    def full(path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("warehouse._exports.readable_mode", full)     # (the step before the rename)
+    code, _, err = run_cli(base_args(samples, tmp_path, shared_data) + ["--out", str(out)], capsys)
+    assert code == 2 and err.strip() == f"codeharvest: error: cannot write {out}: No space left on device"
+    assert [p.name for p in out.parent.iterdir()] == ["results.jsonl"]

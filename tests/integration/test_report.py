@@ -137,3 +137,81 @@ def test_report_renders_in_chromium(report, tmp_path):
         page.write_text(f"<!DOCTYPE html><html><body style='margin:0'>{svg}</body></html>")
         assert render(page, tmp_path / f"{cls}.png", "700,450") == []
         assert png_unique_rows(tmp_path / f"{cls}.png") > 30, cls
+
+
+# ---------------------------------------------------------------- audit regressions (bad input)
+
+@pytest.fixture(scope="module")
+def small_wh(tmp_path_factory):
+    return fill_warehouse(str(tmp_path_factory.mktemp("small") / "wh"), routing_rows(8))
+
+
+@pytest.mark.parametrize("args, setup, needle", [
+    (["--bootstrap", "-1"], "", "'--bootstrap'"),
+    (["--seed", "-1"], "", "'--seed'"),
+    (["--out", "{tmp}/d.html"], "d.html/", "is a directory"),
+    (["--out", "{tmp}/file/r.html"], "file", "is not a directory"),
+    (["--out", "/proc/r.html"], "", "cannot create files in /proc"),
+])
+def test_report_bad_numbers_and_unwritable_out(small_wh, tmp_path, capsys, args, setup, needle):
+    if setup.endswith("/"):
+        (tmp_path / setup).mkdir()
+    elif setup:
+        (tmp_path / setup).write_text("")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "r.html")]
+    with pytest.raises(SystemExit) as exc:
+        main(["--warehouse", small_wh, "report", *args])
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert exc.value.code == 2 and len(lines) == 1 and needle in lines[0] and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(bootstrap=-1), "--bootstrap must be an integer >= 0"),
+    (dict(seed=-1), "--seed must be an integer >= 0"),
+    (dict(lambdas=[float("nan")]), "must be a finite number >= 0"),
+])
+def test_build_report_checks_its_numbers_up_front(small_wh, kwargs, message):
+    """Not silently a report without its routing section."""
+    from warehouse import Warehouse, WarehouseError, build_report
+
+    with Warehouse.open(small_wh, create=False) as wh, pytest.raises(WarehouseError, match=message):
+        build_report(wh, **kwargs)
+
+
+def test_a_failed_write_leaves_no_temp_file(small_wh, tmp_path, monkeypatch):
+    import warehouse._report as rep
+    from warehouse import Warehouse, WarehouseError, write_report
+
+    def full(path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(rep, "readable_mode", full)          # (the step before the rename)
+    with Warehouse.open(small_wh, create=False) as wh, pytest.raises(WarehouseError) as exc:
+        write_report(wh, tmp_path / "r.html", bootstrap=10)
+    assert str(exc.value) == f"cannot write {tmp_path / 'r.html'}: No space left on device"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_mode_and_a_free_strong_model(tmp_path, capsys):
+    import os
+
+    rows = []
+    for i in range(8):
+        rows.append(outcome("bench", f"t{i}", "api", 1.0 if i % 2 else 0.0, cost=0.003))
+        rows.append(outcome("bench", f"t{i}", "local", 1.0, cost=0.0))
+    wh = fill_warehouse(str(tmp_path / "wh"), build_rows(rows))
+    out = tmp_path / "r.html"
+    with pytest.raises(SystemExit) as exc:
+        main(["--warehouse", wh, "report", "--out", str(out), "--bootstrap", "10", "--pair", "bench=api,local"])
+    assert exc.value.code == 0
+    text = out.read_text()
+    assert "Costs in USD (the strong model has no recorded spend)" in text
+    assert "mean strong spend is 1.0" not in text
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(out).st_mode & 0o777 == 0o666 & ~umask

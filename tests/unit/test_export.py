@@ -309,3 +309,99 @@ def test_free_models_without_a_recorded_cost(tmp_path):
                 ExportOptions(val=0.0, test=0.0))
     bandit = read(tmp_path / "bd.jsonl")
     assert bandit.reward.tolist() == [1.0] and bandit.propensity.tolist() == [0.5]
+
+
+# ---------------------------------------------------------------- audit regressions (bad input)
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("kwargs, fmt, message", [
+    (dict(val=NAN), "routerbench", "--val must be a finite number"),
+    (dict(test=NAN), "routerbench", "--test must be a finite number"),
+    (dict(seed=-1), "routerbench", "--seed must be an integer >= 0"),
+    (dict(lam=NAN), "sft", "--lambda must be a finite number"),
+    (dict(lam=-1.0), "sft", "--lambda must be >= 0"),
+    (dict(lam=float("inf")), "sft", "--lambda must be a finite number"),
+    (dict(w_q=NAN), "bandit", "--wq must be a finite number"),
+    (dict(w_c=float("-inf")), "bandit", "--wc must be a finite number"),
+    (dict(epsilon=NAN), "bandit", "--epsilon must be a finite number"),
+    (dict(tau=NAN), "bandit", "--tau must be a finite number > 0"),
+    (dict(lambda2s=(NAN,)), "regression", "lambda2 must be in"),
+])
+def test_non_finite_or_negative_numbers_are_refused(hand, tmp_path, kwargs, fmt, message):
+    with pytest.raises(WarehouseError, match=message):
+        export_data(hand, fmt, tmp_path / "x.jsonl", ExportOptions(**kwargs))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_assign_splits_refuses_nan_shares():
+    tasks = pd.DataFrame({"task_key": ["a", "b"], "benchmark": ["A", "A"], "task_id": ["t1", "t2"]})
+    for val, test in ((NAN, 0.2), (0.1, NAN)):
+        with pytest.raises(WarehouseError, match="--val and --test"):
+            assign_splits(tasks, val=val, test=test)
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORTS))
+def test_the_manifest_is_strict_json(hand, tmp_path, fmt):
+    res = export_data(hand, fmt, tmp_path / "x.jsonl", ExportOptions(val=0.0, test=0.0))
+    text = res.manifest.read_text()
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"bare {c} in the manifest"))
+
+
+@pytest.mark.parametrize("blocker", ["x.jsonl", "x.manifest.json", "x.pairwise.jsonl"])
+def test_an_output_that_is_a_directory_is_refused_before_anything_is_written(hand, tmp_path, blocker):
+    (tmp_path / blocker).mkdir()
+    with pytest.raises(WarehouseError, match="is a directory"):
+        export_data(hand, "routellm", tmp_path / "x.jsonl", ExportOptions(val=0.0, test=0.0))
+    assert [p.name for p in tmp_path.iterdir()] == [blocker]             # no data file, no temp file
+
+
+@pytest.mark.parametrize("target", ["file/x.parquet", "/proc/x.parquet"])
+def test_an_unwritable_output_is_one_line(hand, tmp_path, target):
+    (tmp_path / "file").write_text("")
+    out = target if target.startswith("/") else tmp_path / target
+    with pytest.raises(WarehouseError, match=r"^--out "):
+        export_data(hand, "routerbench", out)
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+@pytest.mark.parametrize("fail_at", ["data", "manifest_write", "manifest_rename"])
+def test_a_failed_write_leaves_no_temp_file_and_no_lone_data_file(hand, tmp_path, monkeypatch, fail_at):
+    import os
+
+    import warehouse._exports as ex
+
+    if fail_at == "data":
+        monkeypatch.setattr(ex, "_write", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    elif fail_at == "manifest_write":
+        real_fdopen = os.fdopen
+
+        def fdopen(fd, *a, **k):
+            fh = real_fdopen(fd, *a, **k)
+            fh.write = lambda text: (_ for _ in ()).throw(OSError(28, "No space left on device"))
+            return fh
+        monkeypatch.setattr(ex.os, "fdopen", fdopen)
+    else:
+        real_replace = os.replace
+
+        def replace(src, dst):
+            if str(dst).endswith(".manifest.json"):
+                raise OSError(28, "No space left on device")
+            real_replace(src, dst)
+        monkeypatch.setattr(ex.os, "replace", replace)
+    with pytest.raises(WarehouseError) as exc:
+        export_data(hand, "routellm", tmp_path / "x.jsonl", ExportOptions(val=0.0, test=0.0))
+    assert str(exc.value).startswith(f"cannot write {tmp_path / 'x.jsonl'}: No space left on device")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == []             # no temp file, and no data file published without its manifest
+
+
+def test_published_files_have_the_usual_mode(hand, tmp_path):
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    res = export_data(hand, "routellm", tmp_path / "x.jsonl", ExportOptions(val=0.0, test=0.0))
+    for path in [*res.files, res.manifest]:
+        assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask

@@ -170,3 +170,42 @@ def test_cost_ratios_and_cs_inverse_stay_in_range():
     assert cs_inverse(cs).tolist() == pytest.approx([1.0, 1.0, 0.0])
     assert cost_ratios(np.array([0.0, np.nan])).tolist() == [1.0, 1.0]      # nobody priced
     assert cs_inverse(np.array([0.0, 1.0, 4.0])).tolist() == pytest.approx([1.0, 1.0, 0.0])  # CS < 1 clipped
+
+
+# ---------------------------------------------------------------- audit regressions (bad input)
+
+def test_a_free_strong_model_reports_its_real_spend_and_costs_in_usd():
+    o = outcome
+    rows = []
+    for i in range(6):
+        rows.append(o("he", f"t{i}", "cheap", 1.0 if i % 2 else 0.0, cost=0.002))
+        rows.append(o("he", f"t{i}", "local", 1.0, cost=0.0))        # the "strong" model is free
+    res = evaluate_routing(memory_warehouse(build_rows(rows)), "he", "cheap", "local", lambdas=[0.0],
+                           bootstrap=0, val_fraction=0.0)
+    assert res.strong_mean_cost_usd == 0.0 and res.cost_unit_usd == 1.0 and not res.cost_normalised
+    assert row(res, "always_cheap", 0.0).cost == pytest.approx(0.002)    # USD
+    priced = evaluate_tasks(four_tasks(), lambdas=[0.0], bootstrap=0)
+    assert priced.strong_mean_cost_usd == priced.cost_unit_usd == 4.0 and priced.cost_normalised
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_an_unknown_benchmark_lists_the_scored_ones(multi):
+    con = small_warehouse()
+    with pytest.raises(WarehouseError, match=r"unknown benchmark 'zz' \(scored benchmarks: he\)"):
+        if multi:
+            multi_model_table(con, "zz")
+        else:
+            evaluate_routing(con, "zz", "cheap", "strong", bootstrap=0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(seed=-1), "--seed must be an integer >= 0"),
+    (dict(bootstrap=-1), "--bootstrap must be an integer >= 0"),
+    (dict(val_fraction=float("nan")), r"--val \(the validation fraction\) must be in \[0, 1\)"),
+    (dict(lambdas=[float("nan")]), "lambda nan must be a finite number >= 0"),
+    (dict(lambdas=[-1.0]), "lambda -1.0 must be a finite number >= 0"),
+    (dict(lambdas=[]), "no lambda given"),
+])
+def test_bad_numbers_are_refused_up_front(kwargs, message):
+    with pytest.raises(WarehouseError, match=message):
+        evaluate_routing(small_warehouse(), "he", "cheap", "strong", **{"bootstrap": 0, **kwargs})
