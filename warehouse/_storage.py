@@ -48,10 +48,16 @@ class LocalStorage:
         return os.path.isdir(self.root) and os.path.isfile(os.path.join(self.root, MARKER))
 
     def create(self) -> None:
+        """A new folder, or an empty one: a warehouse is never made inside other files
+        (``-w /tmp`` would have spread its tables among them)."""
         try:
             os.makedirs(self.root, exist_ok=True)
+            others = [n for n in os.listdir(self.root) if not n.startswith(".")]  # (temp names)
         except OSError as exc:
             raise WarehouseError(f"cannot create warehouse directory {self.root}: {exc.strerror}") from None
+        if others and not os.path.isfile(os.path.join(self.root, MARKER)):
+            raise WarehouseError(f"{self.root} is not empty and not a codeharvest warehouse (no {MARKER}): "
+                                 f"give a new or empty folder")
 
     def list(self, rel: str) -> list[tuple[str, float]]:
         base = os.path.join(self.root, rel)

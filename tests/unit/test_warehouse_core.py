@@ -330,3 +330,17 @@ def test_each_file_is_read_once_by_the_checks_of_later_appends(wh, monkeypatch):
     present = {f"{wh._storage.root}/{rel}" for rel, _ in wh._storage.list("scores") if is_data_file(rel)}
     loaded = wh._key_indexes["scores"].loaded
     assert loaded < present and len(present - loaded) == 1      # every file but the newest
+
+
+def test_a_warehouse_is_made_only_in_a_new_or_empty_folder(tmp_path):
+    other = tmp_path / "home"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(WarehouseError, match="not empty and not a codeharvest warehouse"):
+        Warehouse.open(str(other))
+    assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]       # nothing written there
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    Warehouse.open(str(empty)).close()
+    Warehouse.open(str(empty)).close()                                    # now it is one: reopened
+    assert (empty / "_codeharvest_warehouse.json").is_file()
