@@ -39,7 +39,14 @@ HumanEval+ tasks, e.g. 139, 15, 130, 94, run for seconds on every correct sample
 Known EvalPlus 0.3.1 bug, not counted as a disagreement: HumanEval/32 (find_zero) always fails,
 because its special oracle ``continue``s before marking the input as passed.
 
+Both tools' programs run on CPython 3.11, but not necessarily on equally fast builds: the probe
+line says how fast the interpreter running evalplus and the sandbox image's are. On this
+machine pyenv's build (the dev venv) is ~30% slower than Debian's PGO/LTO build, which the image
+uses and which is at /usr/bin/python3.11: ``--evalplus-python /usr/bin/python3.11`` runs evalplus
+(from this venv's site-packages) on it, like for like.
+
     .venv/bin/python perf/score_vs_evalplus.py [--workers 2] [--sandbox auto] [--rounds 2] [--data-dir DIR]
+        [--evalplus-python /usr/bin/python3.11]
 """
 from __future__ import annotations
 
@@ -78,7 +85,7 @@ def build_samples(data: Path, out: Path) -> list[tuple[str, str]]:
 
 
 def run_evalplus(data: Path, samples: Path, tmp: Path, workers: int,
-                 test_details: bool = False) -> tuple[float, dict]:
+                 test_details: bool = False, python: str = sys.executable) -> tuple[float, dict]:
     """(seconds until evalplus wrote its results, the results). ``samples`` in a folder of its
     own: evalplus writes its results beside it (and would reuse a results file it finds there).
 
@@ -92,9 +99,11 @@ def run_evalplus(data: Path, samples: Path, tmp: Path, workers: int,
     tag = "-test-details" if test_details else ""
     env = {**os.environ, "HUMANEVAL_OVERRIDE_PATH": str(plain),
            "XDG_CACHE_HOME": str(tmp / f"evalplus-cache{tag}")}      # each run starts cold
+    if python != sys.executable:   # another build of this Python: evalplus from this venv
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p.endswith("site-packages"))
     result = Path(str(samples).replace(".jsonl", "_eval_results.json"))
     t0 = time.time()        # (the clock of file modification times)
-    subprocess.run([sys.executable, "-m", "evalplus.evaluate", "--dataset", "humaneval",
+    subprocess.run([python, "-m", "evalplus.evaluate", "--dataset", "humaneval",
                     "--samples", str(samples), "--parallel", str(workers),
                     *(["--test-details"] if test_details else [])],
                    env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -122,6 +131,21 @@ def run_codeharvest(data: Path, samples: Path, tmp: Path, workers: int, sandbox:
                    env=env, check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
     return wall, [json.loads(line) for line in out.read_text().splitlines()]
+
+
+_PROBE = "import time\nt0 = time.perf_counter()\ntotal = 0\nfor i in range(10_000_000):\n    total += i * i % 7\nprint(time.perf_counter() - t0)"
+
+
+def interpreter_speeds(python: str, sandbox: str) -> tuple[float, float | None]:
+    """(seconds of the probe loop on the interpreter running evalplus, on the sandbox image's
+    Python): the programs run on these two, so a faster build on one side moves the ratio by
+    itself (pyenv's default build is ~30% slower than Debian's PGO/LTO build here)."""
+    ours = float(subprocess.run([python, "-c", _PROBE], capture_output=True, text=True, check=True).stdout)
+    if sandbox not in ("auto", "docker") or shutil.which("docker") is None:
+        return ours, None
+    res = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "python3",
+                          "codeharvest-sandbox:latest", "-c", _PROBE], capture_output=True, text=True)
+    return ours, float(res.stdout) if res.returncode == 0 else None
 
 
 def speed_probe() -> float:
@@ -153,7 +177,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2,
                     help="rounds of the four runs, interleaved; each run's best wall counts")
     ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CODEHARVEST_TEST_DATA", REPO.parent / "shared" / "data")))
+    ap.add_argument("--evalplus-python", default=sys.executable,
+                    help="interpreter for evalplus (another build of this Python, e.g. Debian's "
+                         "/usr/bin/python3.11, the sandbox image's build: its programs then run on "
+                         "an interpreter as fast as the sandbox's)")
     args = ap.parse_args()
+    speeds = interpreter_speeds(args.evalplus_python, args.sandbox)
     runs: dict[str, list[tuple[float, object]]] = defaultdict(list)
     probes: list[float] = []
     with tempfile.TemporaryDirectory(prefix="score_vs_evalplus.") as d:
@@ -170,7 +199,8 @@ def main() -> None:
                 probes.append(speed_probe())
                 if tool == "evalplus":
                     runs[label].append(run_evalplus(args.data_dir, samples, tmp, args.workers,
-                                                    test_details="--test-details" in label))
+                                                    test_details="--test-details" in label,
+                                                    python=args.evalplus_python))
                 else:
                     runs[label].append(run_codeharvest(args.data_dir, samples, folders[label],
                                                        args.workers, args.sandbox,
@@ -183,6 +213,13 @@ def main() -> None:
           f"speed drifts)")
     print(f"machine speed probe (a fixed Python loop, before each run in order): "
           f"{', '.join(f'{p:.2f}s' for p in probes)}")
+    sandbox_speed = f"{speeds[1]:.2f}s" if speeds[1] is not None else "not measured"
+    print(f"interpreters the programs run on (the same loop): evalplus's {args.evalplus_python} "
+          f"{speeds[0]:.2f}s, the sandbox image's python3 {sandbox_speed}")
+    if speeds[1] is not None and abs(speeds[0] / speeds[1] - 1) > 0.1:
+        print(f"  (not like for like: the {'sandbox' if speeds[1] < speeds[0] else 'host'} "
+              f"interpreter is {max(speeds) / min(speeds):.2f}x faster; --evalplus-python PATH gives "
+              f"evalplus a build as fast as the sandbox's)")
     for label, _, what in MODES:
         until = " until its results were written" if label.startswith("evalplus") else ""
         print(f"{label} wall{until} ({what}): {best[label][0]:.1f}s "
