@@ -1,10 +1,15 @@
 """SVEN vulnerability detection (eth-sri/sven ``data_train_val``), Python records only.
 
 Each record yields two classification tasks: the vulnerable function (label ``yes``) and the
-fixed one (label ``no``). Scored by accuracy (plus the bias penalty downstream).
+fixed one (label ``no``). Scored by accuracy (plus the bias penalty downstream). Their ids end
+in ``a`` and ``b``, in an order drawn from the code (a hash), never from the label: an id that
+said "vulnerable" would hand the answer to anything trained on exported ids (version 1.1; 1.0
+ended its ids in ``/vulnerable`` and ``/fixed``). The two share their record's id prefix, the
+problem an export split keeps whole.
 """
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from pathlib import Path
 
@@ -14,6 +19,7 @@ from ._types import Task
 
 CWES = ("022", "078", "079", "089", "125", "190", "416", "476", "787")
 FIELDS = ("func_name", "func_src_before", "func_src_after", "file_name", "vul_type")
+VERSION = "1.1"
 
 
 def _load(data_dir: str | Path | None, split: str | None) -> list[Task]:
@@ -30,10 +36,11 @@ def _load(data_dir: str | Path | None, split: str | None) -> list[Task]:
                     base = f"{part}/cwe-{cwe}/{lineno}"
                     meta = {"cwe": rec["vul_type"], "func_name": rec["func_name"], "file_name": rec["file_name"],
                             "commit_link": rec.get("commit_link"), "source_line": lineno}
-                    for variant, source, label in (("vulnerable", rec["func_src_before"], "yes"),
-                                                   ("fixed", rec["func_src_after"], "no")):
+                    pair = (("vulnerable", rec["func_src_before"], "yes"), ("fixed", rec["func_src_after"], "no"))
+                    flip = hashlib.sha256((pair[0][1] + "\0" + pair[1][1]).encode("utf-8", "surrogatepass")).digest()[0] & 1
+                    for suffix, (variant, source, label) in zip("ab", pair[::-1] if flip else pair):
                         tasks.append(Task(
-                            benchmark="sven", version="1.0", task_id=f"{base}/{variant}", kind="classification",
+                            benchmark="sven", version=VERSION, task_id=f"{base}/{suffix}", kind="classification",
                             language="python", dimension="vulnerability_detection",
                         prompt=textwrap.dedent(source).strip("\n"), reference=label,
                             metadata={**meta, "variant": variant},
@@ -42,7 +49,7 @@ def _load(data_dir: str | Path | None, split: str | None) -> list[Task]:
 
 
 register(BenchmarkInfo(
-    name="sven", kind="classification", version="1.0",
+    name="sven", kind="classification", version=VERSION,
     source="SVEN vulnerability data (eth-sri/sven data_train_val), Python records",
     default_files=tuple(f"sven/data_train_val/{p}/cwe-{c}.jsonl" for p in ("train", "val") for c in CWES),
     dimension="vulnerability_detection", splits=("all", "train", "val"), default_split="all", loader=_load,

@@ -184,6 +184,11 @@ def test_sven_python_records_yield_two_tasks(shared_data):
     pairs = Counter(t.task_id.rsplit("/", 1)[0] for t in tasks)
     assert set(pairs.values()) == {2}
     assert len(load_tasks("sven", data_dir=shared_data, split="val")) == 2 * 38
+    # the ids carry no label: "a"/"b", ordered by a hash of the code (1.0 ended in /vulnerable)
+    assert all(t.version == "1.1" and t.task_id[-2:] in ("/a", "/b") for t in tasks)
+    by_suffix = Counter((t.task_id[-1], t.reference) for t in tasks)
+    assert by_suffix == {("a", "yes"): 190, ("a", "no"): 190, ("b", "yes"): 190, ("b", "no"): 190}
+    assert not any(word in t.task_id for t in tasks for word in ("vuln", "fix", "safe"))
 
 
 def _write_runbugrun(root: Path, shared_data: Path, *, n_bugs: int = 6, gz: bool = True) -> list[dict]:

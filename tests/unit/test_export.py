@@ -268,7 +268,9 @@ def test_regression_cs_inverse_of_a_free_model_is_one(tmp_path):
     ("mbpp-sanitized", 7, ("mbpp", "7")),
     ("mbpp-plus", "Mbpp/7", ("mbpp", "7")),
     ("apps", "7", ("apps", "7")),                        # outside every family: its own
-    ("sven", "HumanEval/7", ("sven", "HumanEval/7")),
+    ("runbugrun", "p1/7", ("runbugrun", "p1/7")),          # outside every family: its own
+    ("sven", "train/cwe-089/12/a", ("sven", "train/cwe-089/12")),   # a record's two versions: one problem
+    ("sven", "train/cwe-089/12/b", ("sven", "train/cwe-089/12")),
 ])
 def test_problem_group(benchmark, task_id, group):
     assert problem_group(benchmark, task_id) == group
