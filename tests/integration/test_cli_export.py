@@ -8,6 +8,7 @@ import pytest
 
 from collector.cli import main
 from tests.unit.test_analytics_data import fill_warehouse, routing_rows
+from tests.integration._paths import lay_out
 
 pytestmark = pytest.mark.integration
 
@@ -122,11 +123,7 @@ def test_bad_numbers_exit_2_nothing_written(wh, capsys, tmp_path, args, needle):
     ("", "/proc/x.parquet", "cannot create files in /proc"),
 ])
 def test_unwritable_out_exit_2_nothing_half_written(wh, capsys, tmp_path, setup, out, needle):
-    if setup.endswith("/"):
-        (tmp_path / setup).mkdir()
-    elif setup:
-        (tmp_path / setup).write_text("")
-    before = sorted(p.name for p in tmp_path.iterdir())
+    before = lay_out(tmp_path, setup)
     target = out if out.startswith("/") else str(tmp_path / out)
     code, _, err = run(capsys, "--warehouse", wh, "export", "routerbench", "--out", target)
     assert code == 2 and needle in one_line(err)

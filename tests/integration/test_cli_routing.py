@@ -7,6 +7,7 @@ import pytest
 
 from collector.cli import main
 from tests.unit.test_analytics_data import fill_warehouse, routing_rows
+from tests.integration._paths import lay_out
 
 pytestmark = pytest.mark.integration
 
@@ -129,11 +130,7 @@ def test_unknown_benchmark_lists_the_scored_ones(wh, capsys, multi):
     ("", "/proc/r.csv", "cannot create files in /proc"),
 ])
 def test_unwritable_out_exit_2_before_any_work(wh, capsys, tmp_path, multi, setup, out, needle):
-    if setup.endswith("/"):
-        (tmp_path / setup).mkdir()
-    elif setup:
-        (tmp_path / setup).write_text("")
-    before = sorted(p.name for p in tmp_path.iterdir())
+    before = lay_out(tmp_path, setup)
     target = out if out.startswith("/") else str(tmp_path / out)
     args = ["--multi"] if multi else PAIR
     code, stdout, err = run(capsys, "--warehouse", wh, "routing", "-b", "bench", *args, "--out", target)

@@ -17,6 +17,7 @@ import pytest
 
 from collector.cli import main
 from tests.unit.test_analytics_data import build_rows, fill_warehouse, outcome, routing_rows
+from tests.integration._paths import lay_out
 
 pytestmark = pytest.mark.integration
 
@@ -154,11 +155,7 @@ def small_wh(tmp_path_factory):
     (["--out", "/proc/r.html"], "", "cannot create files in /proc"),
 ])
 def test_report_bad_numbers_and_unwritable_out(small_wh, tmp_path, capsys, args, setup, needle):
-    if setup.endswith("/"):
-        (tmp_path / setup).mkdir()
-    elif setup:
-        (tmp_path / setup).write_text("")
-    before = sorted(p.name for p in tmp_path.iterdir())
+    before = lay_out(tmp_path, setup)
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     if "--out" not in args:
         args += ["--out", str(tmp_path / "r.html")]
