@@ -556,7 +556,7 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
     _SyntaxError, _BaseException, _str, _type, _len = SyntaxError, BaseException, str, type, len
     _memfd = getattr(os, "memfd_create", None)
     _dup2, _lseek, _fcntl, _F_DUPFD = os.dup2, os.lseek, fcntl.fcntl, fcntl.F_DUPFD_CLOEXEC
-    _stream, _ModuleType = _std_stream, types.ModuleType
+    _stream, _ModuleType, _FunctionType = _std_stream, types.ModuleType, types.FunctionType
     _collect, _freeze = gc.collect, gc.freeze
     _run_exitfuncs, _clear_exitfuncs = atexit._run_exitfuncs, atexit._clear
     _modules = sys.modules
@@ -595,6 +595,55 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
                     t.join()
         except _BaseException:  # noqa: BLE001 - the program's own threading module
             pass
+
+    def _threading_atexit():
+        """As ``threading._shutdown`` at interpreter exit, before it joins the non-daemon
+        threads: the callbacks of ``threading._register_atexit`` run, last registered first,
+        an exception in one ignored. concurrent.futures registers one there when first
+        imported (once a child): it tells idle ThreadPoolExecutor workers to go, so a program
+        that leaves an executor open ends. The list is kept for the later tests of this
+        child, but for callbacks the program registered itself (not at a module's import)."""
+        threading = _modules.get("threading")
+        if threading is None:
+            return
+        try:
+            calls = threading._threading_atexits
+            todo = list(calls)
+        except _BaseException:  # noqa: BLE001 - the program's own threading module
+            return
+        for call in reversed(todo):
+            try:
+                call()
+            except _BaseException:  # noqa: BLE001
+                pass
+        try:
+            calls[:] = [c for c in calls if _a_modules_own(getattr(c, "func", c))]
+        except _BaseException:  # noqa: BLE001
+            pass
+
+    def _a_modules_own(func):
+        """Whether ``func`` is a function of an imported module (not __main__'s, a builtin's
+        or a lambda's of the program): what registers at import, once a process."""
+        if _type(func) is not _FunctionType:
+            return False
+        g = func.__globals__
+        name = g.get("__name__")
+        mod = _modules.get(name) if _isinst(name, _str) and name != "__main__" else None
+        return mod is not None and getattr(mod, "__dict__", None) is g
+
+    def _fresh_futures():
+        """concurrent.futures as before the callbacks above ran (they mark the interpreter as
+        shutting down: a later test could not submit to a new executor)."""
+        for name, flag, table in (("concurrent.futures.thread", "_shutdown", "_threads_queues"),
+                                  ("concurrent.futures.process", "_global_shutdown", "_threads_wakeups")):
+            mod = _modules.get(name)
+            if mod is None:
+                continue
+            try:
+                setattr(mod, flag, False)
+                getattr(mod, table).clear()
+            except _BaseException:  # noqa: BLE001 - the program's own module
+                pass
 
     def _fresh_atexit():
         """No atexit handler registered, as in a fresh interpreter; and ``weakref.finalize``
@@ -708,6 +757,7 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
                 try:
                     _exec(code_prog, main.__dict__)
                 finally:
+                    _threading_atexit()
                     _join_threads()
         except _BaseException as exc:  # noqa: BLE001
             status, error = _status_of(exc, kind), _describe(exc)
@@ -729,6 +779,9 @@ def _child_main(scratch, seccomp_addr, have_proc_fd=False):
                 _clear_exitfuncs()
             except _BaseException:  # noqa: BLE001
                 pass
+            # concurrent.futures no longer "shutting down" (_threading_atexit marked it so,
+            # before the threads): the next test in this child may open executors again.
+            _fresh_futures()
             # Then the program's __main__ goes, and what it held is
             # finalised now, within this test (its output included), not at some collection
             # during the next one (a file object from ``f = open(0)`` closing that test's

@@ -394,8 +394,13 @@ input = lambda: sys.stdin.readline().rstrip("\\r\\n")
     "_OUT = StringIO()\nsys.stdout = _OUT\n\n@atexit.register\n"
     "def write():\n    os.write(1, _OUT.getvalue().encode())\n\n"
     "n = input()\ndata = [n] + input().split()\n" + _CYCLES,
+    # the input parsed in a ThreadPoolExecutor left open (no ``with``, no shutdown): as at
+    # interpreter exit, its idle workers are told to go before the threads are joined
+    "import sys\nfrom concurrent.futures import ThreadPoolExecutor\nex = ThreadPoolExecutor(max_workers=2)\n"
+    "data = ex.submit(lambda: sys.stdin.read().split()).result()\n"
+    "data = list(ex.map(str.strip, data))\n" + _CYCLES,
 ], ids=["stdin", "open0", "pyrival", "stdout_close", "dunder_stdin", "open0_global", "atexit_stringio",
-        "atexit_os_write"])
+        "atexit_os_write", "thread_pool_left_open"])
 def test_common_stdio_idioms_pass_every_apps_test(box, shared_data, program):
     """A correct APPS solution passes all its tests whatever way it reads and writes."""
     from benchmarks import Extraction, load_tasks
@@ -465,6 +470,40 @@ def test_stdio_atexit_handlers_run_at_the_end_of_their_own_test(box):
            "weakref.finalize(a, print, 'finalized', input())\n")
     assert [(t.status, t.stdout) for t in run(fin, "1\n", "2\n")] == [("passed", "finalized 1\n"),
                                                                         ("passed", "finalized 2\n")]
+
+
+def test_a_stdio_thread_pool_left_open_ends_with_its_test(box):
+    """As ``threading._shutdown`` at interpreter exit: the callbacks registered with
+    ``threading._register_atexit`` (concurrent.futures tells its idle workers to go) run
+    before the program's threads are joined, in every test of a child (the module registers
+    once, when first imported); the next test can use executors again."""
+    def run(program, *stdins, isolation="shared"):
+        tests = tuple(SandboxTest(id=str(i), kind="stdio", stdin=s) for i, s in enumerate(stdins))
+        res = box.run(SandboxJob(program=program, tests=tests, limits=LIM, isolation=isolation))
+        return [(t.status, t.stdout, t.stderr) for t in res.tests]
+
+    left_open = ("from concurrent.futures import ThreadPoolExecutor\nex = ThreadPoolExecutor(2)\n"
+                 "print(ex.submit(pow, 2, int(input())).result())\n")
+    with_block = ("from concurrent.futures import ThreadPoolExecutor\nn = int(input())\n"
+                  "with ThreadPoolExecutor(2) as ex:\n    print(sum(ex.map(pow, [2] * n, range(n))))\n"
+                  "ex = ThreadPoolExecutor(2)\nprint(ex.submit(pow, 3, n).result())\n")
+    for isolation in ("shared", "per_test"):
+        assert run(left_open, "10\n", "3\n", "5\n", isolation=isolation) == [
+            ("passed", "1024\n", ""), ("passed", "8\n", ""), ("passed", "32\n", "")]
+        # one program per job, but the child is shared between the tests of a job: after a
+        # test that left an executor open, the next (the same program) opens new ones
+        assert run(left_open + with_block, "10\n4\n", "3\n2\n", isolation=isolation) == [
+            ("passed", "1024\n15\n81\n", ""), ("passed", "8\n3\n9\n", "")]
+    # the same for a ProcessPoolExecutor left open (its module's flag is reset as well)
+    proc = left_open.replace("Thread", "Process")
+    assert [r[:2] for r in run(proc, "10\n", "3\n")] == [("passed", "1024\n"), ("passed", "8\n")]
+    # a callback the program registers itself runs at the end of its own test only
+    own = ("import threading, time\ns = input()\n"
+           "threading._register_atexit(print, 'before the threads', s, flush=True)\n"
+           "def late():\n    time.sleep(0.2)\n    print('thread', s)\n"
+           "threading.Thread(target=late).start()\n")
+    assert [r[:2] for r in run(own, "a\n", "b\n")] == [
+        ("passed", "before the threads a\nthread a\n"), ("passed", "before the threads b\nthread b\n")]
 
 
 def test_a_stdio_atexit_handler_that_hangs_is_a_timeout(box):
