@@ -42,11 +42,11 @@ because its special oracle ``continue``s before marking the input as passed.
 Both tools' programs run on CPython 3.11, but not necessarily on equally fast builds: the probe
 line says how fast the interpreter running evalplus and the sandbox image's are. On this
 machine pyenv's build (the dev venv) is ~30% slower than Debian's PGO/LTO build, which the image
-uses and which is at /usr/bin/python3.11: ``--evalplus-python /usr/bin/python3.11`` runs evalplus
-(from this venv's site-packages) on it, like for like.
+uses and which is at /usr/bin/python3.11. By default (``--evalplus-python auto``) evalplus runs on
+the faster of the two (from this venv's site-packages), like for like.
 
     .venv/bin/python perf/score_vs_evalplus.py [--workers 2] [--sandbox auto] [--rounds 2] [--data-dir DIR]
-        [--evalplus-python /usr/bin/python3.11]
+        [--evalplus-python auto|PATH]
 """
 from __future__ import annotations
 
@@ -148,6 +148,21 @@ def interpreter_speeds(python: str, sandbox: str) -> tuple[float, float | None]:
     return ours, float(res.stdout) if res.returncode == 0 else None
 
 
+def fastest_build() -> str:
+    """This interpreter, or the system's build of the same Python version where it is faster
+    (pyenv's default build is ~30% slower than Debian's PGO/LTO one): evalplus gets the
+    faster, so no ratio comes from its interpreter."""
+    system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
+    if not system.is_file() or system.resolve() == Path(sys.executable).resolve():
+        return sys.executable
+    timed = {}
+    for python in (sys.executable, str(system)):
+        res = subprocess.run([python, "-c", _PROBE], capture_output=True, text=True)
+        if res.returncode == 0:
+            timed[python] = float(res.stdout)
+    return min(timed, key=timed.get) if timed else sys.executable
+
+
 def speed_probe() -> float:
     """Seconds a fixed pure-Python loop takes now: printed next to each run, so a ratio that
     moves between runs can be read against how fast the machine itself was."""
@@ -177,11 +192,13 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2,
                     help="rounds of the four runs, interleaved; each run's best wall counts")
     ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CODEHARVEST_TEST_DATA", REPO.parent / "shared" / "data")))
-    ap.add_argument("--evalplus-python", default=sys.executable,
-                    help="interpreter for evalplus (another build of this Python, e.g. Debian's "
-                         "/usr/bin/python3.11, the sandbox image's build: its programs then run on "
-                         "an interpreter as fast as the sandbox's)")
+    ap.add_argument("--evalplus-python", default="auto",
+                    help="interpreter for evalplus: a build of this Python (e.g. Debian's "
+                         "/usr/bin/python3.11, the sandbox image's build); 'auto' (default) takes "
+                         "the fastest of this one and the system's of the same version")
     args = ap.parse_args()
+    if args.evalplus_python == "auto":
+        args.evalplus_python = fastest_build()
     speeds = interpreter_speeds(args.evalplus_python, args.sandbox)
     runs: dict[str, list[tuple[float, object]]] = defaultdict(list)
     probes: list[float] = []
