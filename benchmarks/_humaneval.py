@@ -248,12 +248,12 @@ def _scan(text: str, start: int) -> int | None:
     return None
 
 
-def _balanced_ends(text: str) -> list[int]:
-    """Places where a prefix of ``text`` could end a literal: outside strings and brackets, before
-    a space or punctuation (longest first; ``""a"`` has none)."""
-    ends, depth, quote, i = [], 0, "", 0
+def _characters(text: str):
+    """Per character read: (its index, the next index, the character, the bracket depth after it,
+    inside a string after it); a backslash inside a string takes the next character with it."""
+    depth, quote, i = 0, "", 0
     while i < len(text):
-        ch = text[i]
+        start, ch = i, text[i]
         if quote:
             if ch == "\\":
                 i += 1
@@ -265,11 +265,19 @@ def _balanced_ends(text: str) -> list[int]:
             depth += 1
         elif ch in ")]}":
             depth -= 1
-            if depth < 0:
-                break
         i += 1
-        if not quote and depth == 0 and (i >= len(text) or text[i] in " \t\n,.;:#!?"):
-            ends.append(i)
+        yield start, i, ch, depth, bool(quote)
+
+
+def _balanced_ends(text: str) -> list[int]:
+    """Places where a prefix of ``text`` could end a literal: outside strings and brackets, before
+    a space or punctuation (longest first; ``""a"`` has none)."""
+    ends = []
+    for _, end, _, depth, inside in _characters(text):
+        if depth < 0:
+            break
+        if not inside and depth == 0 and (end >= len(text) or text[end] in " \t\n,.;:#!?"):
+            ends.append(end)
     return ends[::-1]
 
 
@@ -379,24 +387,11 @@ def _call_args(inner: str) -> tuple[Any, ...]:
 
 def _split_top(text: str, seps: str = ",") -> list[str]:
     """``text`` split at the characters of ``seps`` outside brackets and strings."""
-    parts, depth, quote, last, i = [], 0, "", 0, 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch in seps and depth == 0:
-            parts.append(text[last:i])
-            last = i + 1
-        i += 1
+    parts, last = [], 0
+    for at, after, ch, depth, inside in _characters(text):
+        if ch in seps and depth == 0 and not inside:
+            parts.append(text[last:at])
+            last = after
     parts.append(text[last:])
     return [p for p in (p.strip() for p in parts) if p]
 
