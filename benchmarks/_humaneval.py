@@ -223,28 +223,14 @@ def _same(a: Any, b: Any) -> bool:
 def _scan(text: str, start: int) -> int | None:
     """End (exclusive) of the bracketed span opening at ``text[start]``; ``None`` when it does not
     close (an apostrophe in prose, a span running on)."""
-    depth, quote, i = 0, "", start
-    end = min(len(text), start + _MAX_TEXT)
-    while i < end:
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-            elif ch == "\n":
-                return None
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
+    for _, after, ch, depth, inside in _characters(text[start:start + _MAX_TEXT]):
+        if inside and ch == "\n":
+            return None
+        if ch in ")]}" and not inside:
             if depth == 0:
-                return i + 1
+                return start + after
             if depth < 0:
                 return None
-        i += 1
     return None
 
 
