@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from ._analytics import check_selection, first_samples
 from ._errors import WarehouseError
+from ._numbers import check_count, finite
 from ._problems import grouping_manifest, problem_group
 from ._routing import cost_ratios, cs_inverse
 
@@ -87,7 +88,7 @@ def assign_splits(tasks: pd.DataFrame, *, seed: int = 0, val: float = 0.1, test:
     (HumanEval/7 in humaneval, humaneval-plus or any version of either) gets one split, else a
     router would be tested on a problem it was trained on.
     """
-    if not (_finite(val) and _finite(test)) or val < 0 or test < 0 or val + test >= 1:
+    if not (finite(val) and finite(test)) or val < 0 or test < 0 or val + test >= 1:
         raise WarehouseError(f"--val and --test must be >= 0 and sum to less than 1 (got {val}, {test})")
     uniq = tasks[["task_key", "benchmark", "task_id"]].drop_duplicates("task_key")
     groups = [problem_group(b, t) for b, t in zip(uniq["benchmark"], uniq["task_id"])]
@@ -410,26 +411,18 @@ def _plain(value: Any) -> Any:
 
 def _check_options(opt: ExportOptions) -> None:
     """Numbers a user gives: before anything is read or written (NaN passes every comparison)."""
-    if isinstance(opt.seed, bool) or not isinstance(opt.seed, (int, np.integer)) or opt.seed < 0:
-        raise WarehouseError(f"--seed must be an integer >= 0 (got {opt.seed})")
+    check_count("--seed", opt.seed)
     for name, value in (("--val", opt.val), ("--test", opt.test), ("--lambda", opt.lam),
                         ("--epsilon", opt.epsilon), ("--wq", opt.w_q), ("--wc", opt.w_c)):
-        if not _finite(value):
+        if not finite(value):
             raise WarehouseError(f"{name} must be a finite number (got {value})")
     if opt.lam < 0:
         raise WarehouseError(f"--lambda must be >= 0 (got {opt.lam:g})")
-    if opt.tau is not None and not (_finite(opt.tau) and opt.tau > 0):
+    if opt.tau is not None and not (finite(opt.tau) and opt.tau > 0):
         raise WarehouseError(f"--tau must be a finite number > 0 (got {opt.tau})")
-    bad = [l2 for l2 in opt.lambda2s if not (_finite(l2) and 0 <= l2 <= 1)]
+    bad = [l2 for l2 in opt.lambda2s if not (finite(l2) and 0 <= l2 <= 1)]
     if bad:
         raise WarehouseError(f"lambda2 must be in [0, 1] (got {bad[0]})")
-
-
-def _finite(value: Any) -> bool:
-    try:
-        return not isinstance(value, bool) and math.isfinite(value)
-    except TypeError:
-        return False
 
 
 def export_data(source: Any, fmt: str, out: str | Path, options: ExportOptions | None = None) -> ExportResult:

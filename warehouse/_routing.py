@@ -34,6 +34,7 @@ import pandas as pd
 
 from ._analytics import check_selection, first_samples, query_df
 from ._errors import WarehouseError
+from ._numbers import check_count, finite
 
 DEFAULT_LAMBDAS: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 POLICIES: tuple[str, ...] = ("always_cheap", "always_strong", "prompt_length",
@@ -218,25 +219,16 @@ def _check_benchmark(source: Any, df: pd.DataFrame, benchmark: str) -> None:
 def check_routing_options(*, lambdas: Sequence[float] | None = None, bootstrap: int = 0, seed: int = 0,
                           val_fraction: float = 0.0) -> None:
     """The numbers a user gives, checked before any work (NaN passes every comparison)."""
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise WarehouseError(f"--bootstrap must be an integer >= 0 (got {bootstrap})")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise WarehouseError(f"--seed must be an integer >= 0 (got {seed})")
-    if not (_finite(val_fraction) and 0 <= val_fraction < 1):
+    check_count("--bootstrap", bootstrap)
+    check_count("--seed", seed)
+    if not (finite(val_fraction) and 0 <= val_fraction < 1):
         raise WarehouseError(f"--val (the validation fraction) must be in [0, 1) (got {val_fraction})")
     if lambdas is not None:
         if not len(lambdas):
             raise WarehouseError("no lambda given")
-        bad = [lam for lam in lambdas if not (_finite(lam) and lam >= 0)]
+        bad = [lam for lam in lambdas if not (finite(lam) and lam >= 0)]
         if bad:
             raise WarehouseError(f"lambda {bad[0]} must be a finite number >= 0")
-
-
-def _finite(value: Any) -> bool:
-    try:
-        return not isinstance(value, bool) and math.isfinite(value)
-    except TypeError:
-        return False
 
 
 def routing_tasks(source: Any, benchmark: str, cheap: str, strong: str) -> RoutingTasks:
